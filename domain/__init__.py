@@ -1,0 +1,1 @@
+"""Fundament's pure domain: USM patterns as data, aggregates, events, rules and errors."""
