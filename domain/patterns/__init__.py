@@ -1,5 +1,16 @@
 """USM architecture patterns as versioned data (``usm-patterns@1``)."""
 
+from domain.patterns.activities import (
+    STEP_DETAILS,
+    Activity,
+    Profile,
+    RaciError,
+    Responsibility,
+    StepDetail,
+    step_activities,
+    step_description,
+    step_detail,
+)
 from domain.patterns.catalog import CURRENT_VERSION, PatternSet, known_versions, pattern_set
 from domain.patterns.classification import ClassificationError, ClassificationScheme
 from domain.patterns.processes import (
@@ -28,6 +39,13 @@ from domain.patterns.vocabulary import (
     Urgency,
     WorkflowType,
 )
+from domain.patterns.wif import (
+    FORMAT_VERSION,
+    export_workflow_template,
+    export_workflow_templates,
+    validate_wif_document,
+    workflow_slug,
+)
 from domain.patterns.workflows import (
     WORKFLOWS,
     ForkPoint,
@@ -39,11 +57,53 @@ from domain.patterns.workflows import (
 )
 
 __all__ = [
-    "ACCEPT", "CLASSIFY", "CURRENT_VERSION", "EVALUATE_CLOSE", "PROCESSES", "REQUEST_TYPES",
-    "REVIEW", "WORKFLOWS", "AgreementKind", "CallType", "ClassificationError",
-    "ClassificationScheme", "Dynamicity", "Effect", "ForkPoint", "FulfilmentKind", "Impact",
-    "Likelihood", "Origin", "PathSegment", "PatternSet", "Process", "ProcessPattern",
-    "RiskKind", "Status", "Step", "Urgency", "WorkflowTemplate", "WorkflowType",
-    "format_path", "known_versions", "pattern_set", "process_pattern",
-    "workflow_decided_by_fork", "workflow_for_root",
+    "ACCEPT",
+    "CLASSIFY",
+    "CURRENT_VERSION",
+    "EVALUATE_CLOSE",
+    "FORMAT_VERSION",
+    "PROCESSES",
+    "REQUEST_TYPES",
+    "REVIEW",
+    "STEP_DETAILS",
+    "WORKFLOWS",
+    "Activity",
+    "AgreementKind",
+    "CallType",
+    "ClassificationError",
+    "ClassificationScheme",
+    "Dynamicity",
+    "Effect",
+    "ForkPoint",
+    "FulfilmentKind",
+    "Impact",
+    "Likelihood",
+    "Origin",
+    "PathSegment",
+    "PatternSet",
+    "Process",
+    "ProcessPattern",
+    "Profile",
+    "RaciError",
+    "Responsibility",
+    "RiskKind",
+    "Status",
+    "Step",
+    "StepDetail",
+    "Urgency",
+    "WorkflowTemplate",
+    "WorkflowType",
+    "export_workflow_template",
+    "export_workflow_templates",
+    "format_path",
+    "known_versions",
+    "pattern_set",
+    "process_pattern",
+    "step_activities",
+    "step_description",
+    "step_detail",
+    "validate_wif_document",
+    "workflow_decided_by_fork",
+    "workflow_for_root",
+    "workflow_slug",
 ]

@@ -15,10 +15,18 @@ RISK_LEVELS = ("critical", "high", "medium", "low")
 _I, _U, _E, _L = Impact, Urgency, Effect, Likelihood
 
 DEFAULT_PRIORITY_MATRIX: dict[tuple[Impact, Urgency], str] = {
-    (_I.HIGH, _U.HIGH): "P1", (_I.HIGH, _U.MEDIUM): "P2", (_I.HIGH, _U.LOW): "P3",
-    (_I.MEDIUM, _U.HIGH): "P2", (_I.MEDIUM, _U.MEDIUM): "P3", (_I.MEDIUM, _U.LOW): "P4",
-    (_I.LOW, _U.HIGH): "P3", (_I.LOW, _U.MEDIUM): "P4", (_I.LOW, _U.LOW): "P5",
-    (_I.NIL, _U.HIGH): "P4", (_I.NIL, _U.MEDIUM): "P5", (_I.NIL, _U.LOW): "P5",
+    (_I.HIGH, _U.HIGH): "P1",
+    (_I.HIGH, _U.MEDIUM): "P2",
+    (_I.HIGH, _U.LOW): "P3",
+    (_I.MEDIUM, _U.HIGH): "P2",
+    (_I.MEDIUM, _U.MEDIUM): "P3",
+    (_I.MEDIUM, _U.LOW): "P4",
+    (_I.LOW, _U.HIGH): "P3",
+    (_I.LOW, _U.MEDIUM): "P4",
+    (_I.LOW, _U.LOW): "P5",
+    (_I.NIL, _U.HIGH): "P4",
+    (_I.NIL, _U.MEDIUM): "P5",
+    (_I.NIL, _U.LOW): "P5",
 }
 
 _RISK_ROWS: dict[Effect, tuple[str, str, str, str, str]] = {
@@ -34,8 +42,16 @@ DEFAULT_RISK_MATRIX: dict[tuple[Effect, Likelihood], str] = {
     for index, likelihood in enumerate(Likelihood)
 }
 
-DEFAULT_CATEGORIES = ("access", "application", "data", "facility", "hardware", "network",
-                      "security", "service delivery")
+DEFAULT_CATEGORIES = (
+    "access",
+    "application",
+    "data",
+    "facility",
+    "hardware",
+    "network",
+    "security",
+    "service delivery",
+)
 
 
 class ClassificationError(ValueError):
@@ -49,9 +65,11 @@ class ClassificationScheme:
     version: int
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
     priority_matrix: dict[tuple[Impact, Urgency], str] = field(
-        default_factory=lambda: dict(DEFAULT_PRIORITY_MATRIX))
+        default_factory=lambda: dict(DEFAULT_PRIORITY_MATRIX)
+    )
     risk_matrix: dict[tuple[Effect, Likelihood], str] = field(
-        default_factory=lambda: dict(DEFAULT_RISK_MATRIX))
+        default_factory=lambda: dict(DEFAULT_RISK_MATRIX)
+    )
 
     def __post_init__(self) -> None:
         if self.version < 1:
@@ -79,19 +97,27 @@ class ClassificationScheme:
         return {
             "version": self.version,
             "categories": list(self.categories),
-            "priority_matrix": {f"{i.value}/{u.value}": p for (i, u), p in
-                                sorted(self.priority_matrix.items())},
-            "risk_matrix": {f"{e.value}/{lk.value}": r for (e, lk), r in
-                            sorted(self.risk_matrix.items())},
+            "priority_matrix": {
+                f"{i.value}/{u.value}": p for (i, u), p in sorted(self.priority_matrix.items())
+            },
+            "risk_matrix": {
+                f"{e.value}/{lk.value}": r for (e, lk), r in sorted(self.risk_matrix.items())
+            },
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ClassificationScheme":
         try:
-            priority = {(Impact(i), Urgency(u)): p for key, p in data["priority_matrix"].items()
-                        for i, u in [key.split("/")]}
-            risk = {(Effect(e), Likelihood(lk)): r for key, r in data["risk_matrix"].items()
-                    for e, lk in [key.split("/")]}
+            priority = {
+                (Impact(i), Urgency(u)): p
+                for key, p in data["priority_matrix"].items()
+                for i, u in [key.split("/")]
+            }
+            risk = {
+                (Effect(e), Likelihood(lk)): r
+                for key, r in data["risk_matrix"].items()
+                for e, lk in [key.split("/")]
+            }
             return cls(int(data["version"]), tuple(data["categories"]), priority, risk)
         except (KeyError, ValueError) as error:
             raise ClassificationError(f"malformed classification scheme: {error}") from None

@@ -58,16 +58,23 @@ class ProcessPattern:
         return tuple(step.id for step in self.steps)
 
 
-def _skeleton(accept_name: str, *middle: Step, after_review: tuple[Step, ...] = ()) -> tuple[Step, ...]:
+def _skeleton(
+    accept_name: str, *middle: Step, after_review: tuple[Step, ...] = ()
+) -> tuple[Step, ...]:
     head = (Step(ACCEPT, accept_name), Step(CLASSIFY, "Classify"))
-    tail = (Step(REVIEW, "Review delivery & feedback"), *after_review,
-            Step(EVALUATE_CLOSE, "Evaluate & close"))
+    tail = (
+        Step(REVIEW, "Review delivery & feedback"),
+        *after_review,
+        Step(EVALUATE_CLOSE, "Evaluate & close"),
+    )
     return (*head, *middle, *tail)
 
 
 PROCESSES: dict[Process, ProcessPattern] = {
     Process.AGREE: ProcessPattern(
-        Process.AGREE, "CTM", CallType.WISH,
+        Process.AGREE,
+        "CTM",
+        CallType.WISH,
         "Create and maintain agreements with customers, suppliers and internal teams",
         _skeleton(
             "Accept wishes",
@@ -78,7 +85,9 @@ PROCESSES: dict[Process, ProcessPattern] = {
         ),
     ),
     Process.CHANGE: ProcessPattern(
-        Process.CHANGE, "CHM", CallType.RFC,
+        Process.CHANGE,
+        "CHM",
+        CallType.RFC,
         "Change the managed infrastructure in a controlled way",
         _skeleton(
             "Accept RFC",
@@ -90,7 +99,9 @@ PROCESSES: dict[Process, ProcessPattern] = {
         ),
     ),
     Process.RECOVER: ProcessPattern(
-        Process.RECOVER, "INC", CallType.INCIDENT,
+        Process.RECOVER,
+        "INC",
+        CallType.INCIDENT,
         "Restore the agreed service after a failure or an imminent failure",
         _skeleton(
             "Accept incident",
@@ -100,7 +111,9 @@ PROCESSES: dict[Process, ProcessPattern] = {
         ),
     ),
     Process.OPERATE: ProcessPattern(
-        Process.OPERATE, "OPS", CallType.SERVICE_REQUEST,
+        Process.OPERATE,
+        "OPS",
+        CallType.SERVICE_REQUEST,
         "Perform planned and requested operational activities that leave the MIR unchanged",
         _skeleton(
             "Accept service requests",
@@ -109,14 +122,19 @@ PROCESSES: dict[Process, ProcessPattern] = {
         ),
     ),
     Process.IMPROVE: ProcessPattern(
-        Process.IMPROVE, "RIM", CallType.RISK,
+        Process.IMPROVE,
+        "RIM",
+        CallType.RISK,
         "Manage risks: threats and opportunities",
         _skeleton(
             "Identify risks",
             Step("determine_cause", "Determine cause"),
             Step("select_measure", "Select measure"),
-            Step("deploy_measure", "Deploy measure",
-                 fork_targets=(Process.AGREE, Process.CHANGE, Process.OPERATE)),
+            Step(
+                "deploy_measure",
+                "Deploy measure",
+                fork_targets=(Process.AGREE, Process.CHANGE, Process.OPERATE),
+            ),
         ),
     ),
 }

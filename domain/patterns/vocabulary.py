@@ -1,9 +1,9 @@
 """The shared USM vocabulary: processes, call types, statuses, workflow types, scales."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Process(str, Enum):
+class Process(StrEnum):
     """The five USM processes."""
 
     AGREE = "agree"
@@ -13,7 +13,7 @@ class Process(str, Enum):
     IMPROVE = "improve"
 
 
-class CallType(str, Enum):
+class CallType(StrEnum):
     """The five call types; each triggers exactly one process."""
 
     WISH = "wish"
@@ -41,10 +41,12 @@ _PROCESS_OF_CALL_TYPE = {
 _CALL_TYPE_OF_PROCESS = {process: call_type for call_type, process in _PROCESS_OF_CALL_TYPE.items()}
 
 # Only these four cross an organization's boundary; risks stay internal.
-REQUEST_TYPES = frozenset({CallType.WISH, CallType.RFC, CallType.INCIDENT, CallType.SERVICE_REQUEST})
+REQUEST_TYPES = frozenset(
+    {CallType.WISH, CallType.RFC, CallType.INCIDENT, CallType.SERVICE_REQUEST}
+)
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Where a call stands. Step-level detail lives in the call's current step."""
 
     SUBMITTED = "submitted"
@@ -72,7 +74,7 @@ class Status(str, Enum):
 _TERMINAL = frozenset({Status.REJECTED, Status.ABORTED, Status.CLOSED})
 
 
-class WorkflowType(str, Enum):
+class WorkflowType(StrEnum):
     """The eight USM workflows."""
 
     W1 = "W1"
@@ -85,39 +87,39 @@ class WorkflowType(str, Enum):
     W8 = "W8"
 
 
-class Origin(str, Enum):
+class Origin(StrEnum):
     REACTIVE = "reactive"
     PROACTIVE = "proactive"
 
 
-class Dynamicity(str, Enum):
+class Dynamicity(StrEnum):
     """Static paths are known at submission; dynamic ones are decided at the fork."""
 
     STATIC = "static"
     DYNAMIC = "dynamic"
 
 
-class Impact(str, Enum):
+class Impact(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
     NIL = "nil"
 
 
-class Urgency(str, Enum):
+class Urgency(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
 
 
-class Effect(str, Enum):
+class Effect(StrEnum):
     SEVERE = "severe"
     MAJOR = "major"
     MODERATE = "moderate"
     MINOR = "minor"
 
 
-class Likelihood(str, Enum):
+class Likelihood(StrEnum):
     ALMOST_CERTAIN = "almost certain"
     LIKELY = "likely"
     POSSIBLE = "possible"
@@ -125,17 +127,17 @@ class Likelihood(str, Enum):
     RARE = "rare"
 
 
-class RiskKind(str, Enum):
+class RiskKind(StrEnum):
     THREAT = "threat"
     OPPORTUNITY = "opportunity"
 
 
-class FulfilmentKind(str, Enum):
+class FulfilmentKind(StrEnum):
     WORKFLOW = "workflow fulfilled"
     PROCESS = "process fulfilled"
 
 
-class AgreementKind(str, Enum):
+class AgreementKind(StrEnum):
     SA = "SA"
     OLA = "OLA"
     UC = "UC"

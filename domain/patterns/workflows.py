@@ -60,7 +60,8 @@ def _p(process: Process, first: int, last: int) -> PathSegment:
     return PathSegment(process, first, last)
 
 
-A, C, R, O, I = Process.AGREE, Process.CHANGE, Process.RECOVER, Process.OPERATE, Process.IMPROVE
+A, C, R = Process.AGREE, Process.CHANGE, Process.RECOVER
+O, I = Process.OPERATE, Process.IMPROVE  # noqa: E741 (process initials, as in USM paths)
 _AGREE_FORK = ForkPoint(A, "realize", (C,))
 _CHANGE_FORK = ForkPoint(C, "deploy", (O,))
 _W1_PATH = (_p(A, 1, 6), _p(C, 1, 6), _p(O, 1, 6), _p(C, 7, 9), _p(A, 7, 8))
@@ -70,41 +71,84 @@ WORKFLOWS: dict[WorkflowType, WorkflowTemplate] = {
     template.type: template
     for template in (
         WorkflowTemplate(
-            WorkflowType.W1, 1, "Changes to agreements", CallType.WISH, Origin.REACTIVE,
-            Dynamicity.STATIC, _W1_PATH, (_AGREE_FORK, _CHANGE_FORK),
+            WorkflowType.W1,
+            1,
+            "Changes to agreements",
+            CallType.WISH,
+            Origin.REACTIVE,
+            Dynamicity.STATIC,
+            _W1_PATH,
+            (_AGREE_FORK, _CHANGE_FORK),
         ),
         WorkflowTemplate(
-            WorkflowType.W2, 2, "Changes to managed resources", CallType.RFC, Origin.REACTIVE,
-            Dynamicity.STATIC, _W2_PATH, (_CHANGE_FORK,),
+            WorkflowType.W2,
+            2,
+            "Changes to managed resources",
+            CallType.RFC,
+            Origin.REACTIVE,
+            Dynamicity.STATIC,
+            _W2_PATH,
+            (_CHANGE_FORK,),
         ),
         WorkflowTemplate(
             # An extra Operate child (a workaround) is allowed beside the change.
-            WorkflowType.W3, 3, "Incident with changes to managed resources", CallType.INCIDENT,
-            Origin.REACTIVE, Dynamicity.DYNAMIC, (_p(R, 1, 5), *_W2_PATH, _p(R, 6, 7)),
+            WorkflowType.W3,
+            3,
+            "Incident with changes to managed resources",
+            CallType.INCIDENT,
+            Origin.REACTIVE,
+            Dynamicity.DYNAMIC,
+            (_p(R, 1, 5), *_W2_PATH, _p(R, 6, 7)),
             (ForkPoint(R, "recover", (C, O)), _CHANGE_FORK),
         ),
         WorkflowTemplate(
-            WorkflowType.W4, 4, "Incidents without changes to managed resources",
-            CallType.INCIDENT, Origin.REACTIVE, Dynamicity.DYNAMIC,
-            (_p(R, 1, 5), _p(O, 1, 6), _p(R, 6, 7)), (ForkPoint(R, "recover", (O,)),),
+            WorkflowType.W4,
+            4,
+            "Incidents without changes to managed resources",
+            CallType.INCIDENT,
+            Origin.REACTIVE,
+            Dynamicity.DYNAMIC,
+            (_p(R, 1, 5), _p(O, 1, 6), _p(R, 6, 7)),
+            (ForkPoint(R, "recover", (O,)),),
         ),
         WorkflowTemplate(
-            WorkflowType.W5, 5, "Operate", CallType.SERVICE_REQUEST, Origin.REACTIVE,
-            Dynamicity.STATIC, (_p(O, 1, 6),), (),
+            WorkflowType.W5,
+            5,
+            "Operate",
+            CallType.SERVICE_REQUEST,
+            Origin.REACTIVE,
+            Dynamicity.STATIC,
+            (_p(O, 1, 6),),
+            (),
         ),
         WorkflowTemplate(
-            WorkflowType.W6, 6, "Risks with changes to agreements", CallType.RISK,
-            Origin.PROACTIVE, Dynamicity.DYNAMIC, (_p(I, 1, 5), *_W1_PATH, _p(I, 6, 7)),
+            WorkflowType.W6,
+            6,
+            "Risks with changes to agreements",
+            CallType.RISK,
+            Origin.PROACTIVE,
+            Dynamicity.DYNAMIC,
+            (_p(I, 1, 5), *_W1_PATH, _p(I, 6, 7)),
             (ForkPoint(I, "deploy_measure", (A,)), _AGREE_FORK, _CHANGE_FORK),
         ),
         WorkflowTemplate(
-            WorkflowType.W7, 7, "Risks with changes to managed resources", CallType.RISK,
-            Origin.PROACTIVE, Dynamicity.DYNAMIC, (_p(I, 1, 5), *_W2_PATH, _p(I, 6, 7)),
+            WorkflowType.W7,
+            7,
+            "Risks with changes to managed resources",
+            CallType.RISK,
+            Origin.PROACTIVE,
+            Dynamicity.DYNAMIC,
+            (_p(I, 1, 5), *_W2_PATH, _p(I, 6, 7)),
             (ForkPoint(I, "deploy_measure", (C,)), _CHANGE_FORK),
         ),
         WorkflowTemplate(
-            WorkflowType.W8, 8, "Risks that can be handled by operations", CallType.RISK,
-            Origin.PROACTIVE, Dynamicity.DYNAMIC, (_p(I, 1, 5), _p(O, 1, 6), _p(I, 6, 7)),
+            WorkflowType.W8,
+            8,
+            "Risks that can be handled by operations",
+            CallType.RISK,
+            Origin.PROACTIVE,
+            Dynamicity.DYNAMIC,
+            (_p(I, 1, 5), _p(O, 1, 6), _p(I, 6, 7)),
             (ForkPoint(I, "deploy_measure", (O,)),),
         ),
     )

@@ -1,7 +1,15 @@
 """Shared kernel: identifiers, event metadata, the domain error base."""
 
+from domain.shared.authority import CallAuthority
 from domain.shared.errors import DomainError
 from domain.shared.ids import aggregate_id, tenant_namespace, validate_tenant_slug
 from domain.shared.meta import EventMeta
 
-__all__ = ["DomainError", "EventMeta", "aggregate_id", "tenant_namespace", "validate_tenant_slug"]
+__all__ = [
+    "CallAuthority",
+    "DomainError",
+    "EventMeta",
+    "aggregate_id",
+    "tenant_namespace",
+    "validate_tenant_slug",
+]
