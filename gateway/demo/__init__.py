@@ -1,0 +1,1 @@
+"""The embedded demo: a small national deployment driven through all eight workflows."""

@@ -1,0 +1,171 @@
+"""One PostgreSQL connection pool per process, shared by every application (tenant) in it.
+
+eventsourcing's ``PostgresFactory`` gives each application its own ``PostgresDatastore``
+and so its own pool: with 500 tenant applications that is thousands of server connections.
+``SharedPoolFactory`` hands every application built with the same connection settings the
+same datastore instead. Select it with ``PERSISTENCE_MODULE=tenants.pool:SharedPoolFactory``.
+"""
+
+import contextlib
+import threading
+from types import TracebackType
+from typing import Self
+
+import psycopg
+import psycopg.errors
+from eventsourcing.persistence import BaseInfrastructureFactory
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+    PostgresProcessRecorder,
+)
+from eventsourcing.utils import Environment, EnvType, strtobool
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from tenants.settings import StorageSettings
+
+# Our own env key (not the library's): tags the pool's server sessions in pg_stat_activity.
+POSTGRES_APPLICATION_NAME = "POSTGRES_APPLICATION_NAME"
+
+_F = PostgresFactory
+# Every env key that changes how the datastore connects or behaves; equal values share.
+_DATASTORE_KEYS = (
+    _F.POSTGRES_DBNAME,
+    _F.POSTGRES_HOST,
+    _F.POSTGRES_PORT,
+    _F.POSTGRES_USER,
+    _F.POSTGRES_PASSWORD,
+    _F.POSTGRES_GET_PASSWORD_TOPIC,
+    _F.POSTGRES_CONNECT_TIMEOUT,
+    _F.POSTGRES_CONN_MAX_AGE,
+    _F.POSTGRES_PRE_PING,
+    _F.POSTGRES_MAX_WAITING,
+    _F.POSTGRES_LOCK_TIMEOUT,
+    _F.POSTGRES_POOL_SIZE,
+    _F.POSTGRES_MAX_OVERFLOW,
+    _F.POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+    _F.POSTGRES_SCHEMA,
+    _F.POSTGRES_SINGLE_ROW_TRACKING,
+    _F.ORIGINATOR_ID_TYPE,
+    POSTGRES_APPLICATION_NAME,
+)
+
+_lock = threading.Lock()
+_shared: dict[tuple[str | None, ...], PostgresDatastore] = {}
+
+
+def _skip_insert_function(recorder: PostgresApplicationRecorder) -> None:
+    # eventsourcing 9.5.6 runs CREATE OR REPLACE FUNCTION <schema>.es_insert_events_<type>
+    # on every create_table, even with DB functions off. The function is one per schema,
+    # so concurrent provisioning fails with "tuple concurrently updated"; we never call it.
+    recorder.sql_create_statements.remove(recorder.sql_create_pg_function_insert_events)
+
+
+class SharedPoolApplicationRecorder(PostgresApplicationRecorder):
+    """The library's application recorder, minus the schema-wide insert function DDL."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        _skip_insert_function(self)
+
+
+class SharedPoolProcessRecorder(PostgresProcessRecorder):
+    """The library's process recorder, minus the schema-wide insert function DDL."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
+        )
+        _skip_insert_function(self)
+
+
+class SharedPoolFactory(PostgresFactory):
+    """A PostgresFactory whose applications share one datastore (one pool) per settings."""
+
+    application_recorder_class = SharedPoolApplicationRecorder
+    process_recorder_class = SharedPoolProcessRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        # The base class parses and validates the env into a fresh, unopened datastore;
+        # it is kept only if no datastore with the same settings exists yet.
+        super().__init__(env)
+        if strtobool(self.env.get(self.POSTGRES_ENABLE_DB_FUNCTIONS) or "no"):
+            raise OSError(
+                "POSTGRES_ENABLE_DB_FUNCTIONS must stay off with shared pools: its insert "
+                "function is per schema, so tenant applications would write to each other's table"
+            )
+        key = tuple(self.env.get(name) for name in _DATASTORE_KEYS)
+        self.datastore = _share(key, self.datastore, self.env.get(POSTGRES_APPLICATION_NAME))
+
+    def close(self) -> None:
+        """Do nothing: the shared datastore outlives any one application."""
+
+    def __enter__(self) -> Self:
+        BaseInfrastructureFactory.__enter__(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        BaseInfrastructureFactory.__exit__(self, exc_type, exc_val, exc_tb)
+
+
+def _share(
+    key: tuple[str | None, ...], fresh: PostgresDatastore, application_name: str | None
+) -> PostgresDatastore:
+    with _lock:
+        existing = _shared.get(key)
+        if existing is not None:
+            return existing
+        if application_name:
+            fresh.pool.conninfo = make_conninfo("", application_name=application_name)
+        _shared[key] = fresh
+        return fresh
+
+
+def close_shared_datastores() -> int:
+    """Close every shared datastore (at shutdown or between tests); return how many."""
+    with _lock:
+        datastores = list(_shared.values())
+        _shared.clear()
+    for datastore in datastores:
+        datastore.close()
+    return len(datastores)
+
+
+def shared_datastore_count() -> int:
+    """How many distinct shared datastores (pools) this process holds."""
+    with _lock:
+        return len(_shared)
+
+
+def ensure_schema(settings: StorageSettings) -> None:
+    """Create the configured PostgreSQL schema if missing (eventsourcing assumes it exists)."""
+    if settings.backend != "postgres" or settings.schema == "public":
+        return
+    statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.schema))
+    connection = psycopg.connect(
+        host=settings.host,
+        port=settings.port,
+        dbname=settings.dbname,
+        user=settings.user,
+        password=settings.password,
+        application_name=settings.application_name,
+        autocommit=True,
+    )
+    # A concurrent creator can still win the race and fail us with a unique violation.
+    with connection, contextlib.suppress(psycopg.errors.UniqueViolation):
+        connection.execute(statement)

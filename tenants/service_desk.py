@@ -1,0 +1,139 @@
+"""One tenant's application: executes commands (load, decide, save) on its own event store."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
+
+from domain.agreements import Agreement
+from domain.calls import CALL_CLASSES, Call
+from domain.organization import ServiceOrganization, organization_id
+from domain.shared import CommandContext
+from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
+from tenants.handlers import handler_for
+from tenants.transcodings import EventMetaAsDict
+
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+_CALL_CREATED_TOPICS = [get_topic(cls.Submitted) for cls in CALL_CLASSES.values()]
+_AGREEMENT_CREATED_TOPICS = [get_topic(Agreement.Drafted)]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command stored: the main aggregate's id and version, and its log position."""
+
+    aggregate_id: UUID
+    version: int
+    notification_id: int | None
+    touched_ids: tuple[UUID, ...]
+
+
+class ServiceDesk(Application[UUID]):
+    """The event-sourced application of one tenant (one table, one notification log)."""
+
+    name = "service_desk"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Per-tenant subclasses are named t_<slug with underscores>; slugs have no underscores.
+        self.tenant_id = self.name[2:].replace("_", "-") if self.name.startswith("t_") else "dev"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(EventMetaAsDict())
+
+    def execute(self, command: object, context: CommandContext) -> CommandResult:
+        """Run one command; every aggregate it touched is saved in one transaction."""
+        meta = context.meta(self.tenant_id)
+        touched = handler_for(command)(self, command, meta)
+        try:
+            recordings = self.save(*touched)
+        except IntegrityError:
+            raise ConcurrencyConflictError(
+                "another command changed the same record at the same time; nothing was "
+                "stored, reload and try again"
+            ) from None
+        main = touched[0]
+        return CommandResult(
+            main.id,
+            main.version,
+            recordings[-1].notification.id if recordings else None,
+            tuple(aggregate.id for aggregate in touched),
+        )
+
+    # -- loading ------------------------------------------------------------------
+
+    def load(
+        self,
+        aggregate_id: UUID,
+        kind: type[TAggregate],
+        what: str,
+        expected_version: int | None = None,
+    ) -> TAggregate:
+        """Load an aggregate of ``kind``, refusing a missing one or a stale expected version."""
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise RecordNotFoundError(
+                f"{what} {aggregate_id} does not exist in tenant {self.tenant_id}"
+            ) from None
+        if not isinstance(aggregate, kind):
+            raise RecordNotFoundError(f"{aggregate_id} is not a {what}")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersionError(
+                f"{what} {aggregate_id} is at version {aggregate.version}, "
+                f"not {expected_version}; reload it and try again"
+            )
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def call(self, call_id: UUID) -> Call:
+        return self.load(call_id, Call, "call")
+
+    def organization(self) -> ServiceOrganization:
+        return self.load(organization_id(self.tenant_id), ServiceOrganization, "organization")
+
+    def iter_call_ids(self) -> Iterator[UUID]:
+        """Ids of every call ever submitted in this tenant, in submission order."""
+        return self._iter_created(_CALL_CREATED_TOPICS)
+
+    def agreements(self) -> list[Agreement]:
+        """Every agreement of this tenant (until the read models of the event flow exist)."""
+        return [
+            self.load(agreement_id, Agreement, "agreement")
+            for agreement_id in self._iter_created(_AGREEMENT_CREATED_TOPICS)
+        ]
+
+    def _iter_created(self, topics: list[str], page: int = 500) -> Iterator[UUID]:
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=start, limit=page, topics=topics
+            )
+            for notification in notifications:
+                yield UUID(str(notification.originator_id))
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id + 1
+
+    def calls(self) -> list[Call]:
+        return [self.call(call_id) for call_id in self.iter_call_ids()]
+
+    def aggregates(self, ids: list[UUID], kind: type[TAggregate], what: str) -> list[TAggregate]:
+        return [self.load(aggregate_id, kind, what) for aggregate_id in ids]
+
+    def pending(self, *aggregates: Any) -> list[Any]:
+        """Only the aggregates that have new events to save."""
+        return [aggregate for aggregate in aggregates if aggregate.pending_events]
