@@ -205,14 +205,18 @@ class CallIntake(Aggregate):
 
     def accept(self, meta: EventMeta) -> None:
         """Accept the call: authorized requester, complete, linked to a service."""
+        self.check_complete()
+        self._record_acceptance(meta=meta)
+
+    def check_complete(self) -> None:
+        """Raise unless the call is awaiting acceptance and linked to a service."""
         self._require_step(ACCEPT, "accept")
         self._require_status("accept", Status.SUBMITTED)
         if not self.service_ids:
             raise ServiceLinkRequiredError(
-                f"call {self.tracking_number} must be linked to at "
-                "least one service before it is accepted"
+                f"call {self.tracking_number} must be linked to at least one service "
+                "before it is accepted"
             )
-        self._record_acceptance(meta=meta)
 
     @event(Accepted)
     def _record_acceptance(self, meta: EventMeta) -> None:

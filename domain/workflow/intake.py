@@ -76,6 +76,7 @@ def accept_or_reject(
     call: Call, meta: EventMeta, organization: ServiceOrganization, agreements: Iterable[Agreement]
 ) -> None:
     """Accept the call if the requester is authorized; otherwise reject it with the reason."""
+    call.check_complete()
     problem = authorization_problem(call, organization, agreements)
     if problem is None:
         call.accept(meta)

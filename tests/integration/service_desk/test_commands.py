@@ -1,0 +1,144 @@
+"""Command handling against real stores: rejections, stale versions, conflicts, isolation."""
+
+from collections.abc import Callable
+from uuid import uuid4
+
+import pytest
+
+from domain.calls import ServiceLinkRequiredError, WrongStepError
+from domain.commands import AcceptCall, ClassifyCall, ExecuteActivities, SubmitCall
+from domain.patterns import CallType, Impact, Status, Urgency
+from domain.shared import CommandContext
+from gateway.demo.deployment import DemoTenant
+from gateway.demo.driver import Desk
+from gateway.demo.scenario import agree_first_service, service_id
+from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
+from tenants.runtime import TenantStores
+from tenants.service_desk import ServiceDesk
+from tests.integration.service_desk.conftest import START
+
+
+def _incident(desk: Desk, tenant: DemoTenant) -> object:
+    return desk.run(
+        SubmitCall(
+            call_type=CallType.INCIDENT,
+            summary="printer on fire",
+            requester="key-user",
+            customer=tenant.customer,
+            service_ids=[service_id(tenant.slug, tenant.services[0].code)],
+        )
+    )
+
+
+def _notification_count(app: ServiceDesk) -> int:
+    return len(app.recorder.select_notifications(start=1, limit=100_000))
+
+
+def test_a_rejected_command_stores_nothing(seeded: Callable[[], tuple[DemoTenant, Desk]]) -> None:
+    tenant, desk = seeded()
+    submitted = desk.run(
+        SubmitCall(
+            call_type=CallType.SERVICE_REQUEST,
+            summary="no service",
+            requester="x",
+            customer=tenant.customer,
+            service_ids=[],
+        )
+    )
+    before = _notification_count(desk.app)
+    with pytest.raises(ServiceLinkRequiredError):
+        desk.run(AcceptCall(call_id=submitted.aggregate_id))
+    with pytest.raises(WrongStepError):
+        desk.run(ExecuteActivities(call_id=submitted.aggregate_id, result="too early"))
+    assert _notification_count(desk.app) == before
+
+
+def test_an_unauthorized_incident_is_rejected_with_the_reason(
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+) -> None:
+    tenant, desk = seeded()
+    incident = _incident(desk, tenant)  # no service agreement in force yet
+    desk.run(AcceptCall(call_id=incident.aggregate_id))  # type: ignore[attr-defined]
+    call = desk.app.call(incident.aggregate_id)  # type: ignore[attr-defined]
+    assert call.status is Status.REJECTED
+    assert "no service agreement in force" in call.rejection_reason
+
+
+def test_a_stale_expected_version_is_refused(seeded: Callable[[], tuple[DemoTenant, Desk]]) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    result = _incident(desk, tenant)
+    call_id = result.aggregate_id  # type: ignore[attr-defined]
+    desk.run(AcceptCall(call_id=call_id, expected_version=1))
+    with pytest.raises(StaleVersionError):
+        desk.run(
+            ClassifyCall(
+                call_id=call_id,
+                category="network",
+                impact=Impact.LOW,
+                urgency=Urgency.LOW,
+                expected_version=1,
+            )
+        )
+
+
+def test_two_writers_on_one_call_one_wins_and_nothing_is_lost_or_duplicated(
+    stores: TenantStores[ServiceDesk], seeded: Callable[[], tuple[DemoTenant, Desk]]
+) -> None:
+    # given two applications on the same tenant store, both holding version 2 of the call
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    call_id = _incident(desk, tenant).aggregate_id  # type: ignore[attr-defined]
+    desk.run(AcceptCall(call_id=call_id))
+    other = stores.runtime.app_class_for(tenant.slug)(dict(desk.app.env))
+    first, second = desk.app.call(call_id), other.call(call_id)
+    scheme = desk.app.organization().scheme
+    context = CommandContext("a", START, uuid4(), uuid4())
+    first.classify(context.meta(tenant.slug), scheme, "network", Impact.LOW, Urgency.LOW)
+    second.classify(context.meta(tenant.slug), scheme, "security", Impact.HIGH, Urgency.HIGH)
+    # when both save
+    desk.app.save(first)
+    with pytest.raises(Exception) as lost:
+        other.save(second)
+    # then the loser learns of the conflict and the store holds the winner's event once
+    assert "IntegrityError" in type(lost.value).__name__
+    stored = list(desk.app.repository.event_store.get(call_id))
+    assert [e.originator_version for e in stored] == [1, 2, 3]
+    assert desk.app.call(call_id).category == "network"
+
+
+def test_a_concurrent_command_through_execute_reports_a_conflict(
+    stores: TenantStores[ServiceDesk],
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    call_id = _incident(desk, tenant).aggregate_id  # type: ignore[attr-defined]
+    other = stores.runtime.app_class_for(tenant.slug)(dict(desk.app.env))
+    real_load = ServiceDesk.load
+    raced: list[bool] = []
+
+    def load_then_let_the_other_writer_in(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        aggregate = real_load(self, *args, **kwargs)
+        if self is desk.app and not raced:
+            raced.append(True)
+            other.execute(AcceptCall(call_id=call_id), CommandContext("b", START, uuid4(), uuid4()))
+        return aggregate
+
+    monkeypatch.setattr(ServiceDesk, "load", load_then_let_the_other_writer_in)
+    with pytest.raises(ConcurrencyConflictError):
+        desk.run(AcceptCall(call_id=call_id))
+    monkeypatch.undo()
+    assert [e.originator_version for e in desk.app.repository.event_store.get(call_id)] == [1, 2]
+
+
+def test_one_tenant_cannot_load_another_tenants_call(
+    stores: TenantStores[ServiceDesk], seeded: Callable[[], tuple[DemoTenant, Desk]]
+) -> None:
+    tenant_a, desk_a = seeded()
+    _, desk_b = seeded()
+    call_id = _incident(desk_a, tenant_a).aggregate_id  # type: ignore[attr-defined]
+    with pytest.raises(RecordNotFoundError):
+        desk_b.app.call(call_id)
+    assert call_id not in set(desk_b.app.iter_call_ids())
