@@ -101,7 +101,7 @@ def _prepare_demo_dir(data_dir: Path) -> None:
     (data_dir / _DEMO_MARKER).write_text("created by `fundament demo`; replaced on each run\n")
 
 
-def list_tenants(args: argparse.Namespace) -> int:
+def list_tenants(_args: argparse.Namespace) -> int:
     stores = TenantStores.open(_settings(), ServiceDesk)
     try:
         for tenant in stores.registry.list():
