@@ -1,6 +1,7 @@
 """A readable per-tenant summary of what the demo (or any tenant) did."""
 
 from collections import Counter
+from uuid import UUID
 
 from domain.calls import Call
 from domain.patterns import WORKFLOWS, Status, format_path
@@ -21,11 +22,10 @@ def tenant_summary(app: ServiceDesk, name: str) -> list[str]:
             if p == process
         )
         lines.append(f"  {process:<8} {statuses}")
-    for root in (call for call in calls if call.is_root and call.workflow):
-        if root.status is Status.CLOSED:
-            tree = _tree(root, by_id)
+    for root in calls:
+        if root.is_root and root.workflow is not None and root.status is Status.CLOSED:
             template = WORKFLOWS[root.workflow]
-            path = format_path(workflow_path(tree))
+            path = format_path(workflow_path(call_tree(root, by_id)))
             mark = "ok" if path == template.path_text else "PATH DIFFERS"
             lines.append(
                 f"  {root.workflow.value} {template.name:<46} {root.tracking_number} {mark}: {path}"
@@ -38,7 +38,8 @@ def tenant_summary(app: ServiceDesk, name: str) -> list[str]:
     return lines
 
 
-def _tree(root: Call, by_id: dict[object, Call]) -> list[Call]:
+def call_tree(root: Call, by_id: dict[UUID, Call]) -> list[Call]:
+    """The root call and all its descendants."""
     tree, stack = [], [root]
     while stack:
         call = stack.pop()

@@ -7,7 +7,7 @@ from domain.workflow import workflow_path
 from gateway.demo.deployment import DemoTenant
 from gateway.demo.driver import Desk
 from gateway.demo.scenario import agree_first_service, drive_proactive, drive_reactive
-from gateway.demo.summary import _tree, completed_workflows
+from gateway.demo.summary import call_tree, completed_workflows
 
 
 def test_every_workflow_runs_end_to_end_with_its_usm_path(
@@ -26,7 +26,7 @@ def test_every_workflow_runs_end_to_end_with_its_usm_path(
     roots = [call for call in calls if call.is_root and call.workflow]
     assert completed_workflows(app) == {w.value for w in WORKFLOWS}
     for root in roots:
-        tree = _tree(root, by_id)
+        tree = call_tree(root, by_id)
         assert format_path(workflow_path(tree)) == WORKFLOWS[root.workflow].path_text
         assert all(call.status is Status.CLOSED for call in tree)
         assert all(call.workflow is root.workflow for call in tree)
