@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, InternalError
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 
 from domain.shared.ids import validate_tenant_slug
 from tenants.settings import StorageSettings
@@ -14,6 +14,7 @@ TApp = TypeVar("TApp", bound=Application[Any])
 
 PLATFORM_APP_NAME = "platform"
 _DDL_ATTEMPTS = 3
+_DDL_RACES = (IntegrityError, InternalError, ProgrammingError)
 
 _class_lock = threading.Lock()
 _tenant_classes: dict[tuple[type[Any], str], type[Any]] = {}
@@ -60,9 +61,10 @@ def open_application(
     for attempt in range(1, _DDL_ATTEMPTS + 1):
         try:
             return app_class(env)
-        except (IntegrityError, InternalError):
-            # Concurrent DDL on shared catalog rows (the composite type, a table created by
-            # two processes at once) fails all but one writer; the DDL is idempotent.
+        except _DDL_RACES:
+            # Two processes creating the same table or composite type at once: PostgreSQL
+            # fails the loser with a unique violation or "already exists" even under
+            # IF NOT EXISTS. The DDL is idempotent, so trying again succeeds.
             if attempt == _DDL_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -26,7 +26,7 @@ class StorageSettings:
     port: int = 5432
     dbname: str = "fundament"
     user: str = "postgres"
-    password: str = ""
+    password: str = field(default="", repr=False)
     schema: str = "public"
     pool_size: int = 5
     max_overflow: int = 5

@@ -63,6 +63,7 @@ from domain.workflow import (
     reach_agreement,
     record_negotiation_round,
     settle_with_parent,
+    submit_call,
     update_mir,
 )
 
@@ -193,8 +194,6 @@ class World:
         meta: EventMeta | None = None,
     ) -> Call:
         """Submit a root call on the world's service (not yet accepted)."""
-        from domain.workflow import submit_call
-
         if requester is None:
             requester = COORDINATOR if call_type is CallType.RISK else REQUESTER
         return submit_call(
@@ -651,9 +650,11 @@ def refused(error: type[DomainError], match: str, *aggregates: Aggregate) -> Ite
         yield
     after = [fingerprint(aggregate) for aggregate in aggregates]
     for aggregate, old, new in zip(aggregates, before, after, strict=True):
-        assert new[0] == old[0], f"{aggregate!r}: version changed"
-        assert new[1] == old[1], f"{aggregate!r}: pending events changed"
-        assert new[2] == old[2], f"{aggregate!r}: state changed"
+        label = f"{type(aggregate).__name__} {getattr(aggregate, 'tracking_number', '')}"
+        label += getattr(aggregate, "code", "")
+        assert new[0] == old[0], f"{label}: version changed from {old[0]} to {new[0]}"
+        assert new[1] == old[1], f"{label}: pending events changed: {names(new[1])}"
+        assert new[2] == old[2], f"{label}: state changed"
 
 
 def names(events: Iterable[Any]) -> list[str]:

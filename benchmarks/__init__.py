@@ -1,0 +1,1 @@
+"""Benchmarks of the command path against a raw PostgreSQL baseline (not shipped code)."""
