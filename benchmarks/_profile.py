@@ -15,15 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from benchmarks._setup import BenchTenant
-from benchmarks._workload import (
-    WorkStats,
-    assign,
-    business_now,
-    next_command,
-    rotated,
-    step_once,
-)
+from benchmarks._setup import BenchTenant, CallSlot
+from benchmarks._workload import OPERATE_PATH, WorkStats, business_now, next_command, step_once
 
 # (owner attribute path, method) pairs timed on each tenant application.
 _TIMED = (
@@ -43,14 +36,23 @@ PHASES = (
 )
 
 
+def whole_calls(
+    tenants: Sequence[BenchTenant], count: int
+) -> Iterator[tuple[BenchTenant, CallSlot]]:
+    """About ``count`` commands that take fresh calls from submission to closure, round-robin
+    over the tenants, so every command of the Operate path weighs the same (1 in 8)."""
+    per_call = len(OPERATE_PATH) + 1
+    work = [(tenants[i % len(tenants)], CallSlot(None)) for i in range(max(1, count // per_call))]
+    for _ in range(per_call):
+        yield from work
+
+
 def profile_commands(tenants: Sequence[BenchTenant], count: int, top: int = 15) -> str:
     """Run ``count`` commands in one thread under cProfile; the top functions by cumtime."""
-    work = rotated(assign(tenants, 1)[0])
     stats = WorkStats()
     profiler = cProfile.Profile()
     profiler.enable()
-    for index in range(count):
-        tenant, slot = work[index % len(work)]
+    for tenant, slot in whole_calls(tenants, count):
         step_once(tenant, slot, stats)
     profiler.disable()
     out = io.StringIO()
@@ -102,11 +104,9 @@ def _instrumented(tenants: Sequence[BenchTenant], clock: PhaseClock) -> Iterator
 def measure_phases(tenants: Sequence[BenchTenant], count: int) -> PhaseClock:
     """Run ``count`` commands in one thread with the phase timers on."""
     clock = PhaseClock()
-    work = rotated(assign(tenants, 1)[0])
     stats = WorkStats()
     with _instrumented(tenants, clock):
-        for index in range(count):
-            tenant, slot = work[index % len(work)]
+        for tenant, slot in whole_calls(tenants, count):
             clock.current = type(next_command(tenant, slot, business_now())).__name__
             started = time.perf_counter()
             step_once(tenant, slot, stats)

@@ -110,7 +110,10 @@ def profile(tenants: list[BenchTenant], count: int) -> str:
     top = profile_commands(tenants, count)
     phases = phase_report(measure_phases(tenants, count))
     scaling = lookup_scaling(tenants)
-    header = f"cProfile, {count} commands, 1 thread, round-robin over {TENANTS} tenants:"
+    header = (
+        f"cProfile, ~{count} commands (whole fresh calls, submit to close), 1 thread,"
+        f" round-robin over {TENANTS} tenants:"
+    )
     return f"{header}\n\n{top}\n\nPhase timers:\n{phases}\n\n{scaling}"
 
 

@@ -7,13 +7,12 @@ same datastore instead. Select it with ``PERSISTENCE_MODULE=tenants.pool:SharedP
 """
 
 import contextlib
+import os
 import threading
 from types import TracebackType
 from typing import Self
 
-import psycopg
-import psycopg.errors
-from eventsourcing.persistence import BaseInfrastructureFactory
+from eventsourcing.persistence import BaseInfrastructureFactory, IntegrityError
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -21,8 +20,6 @@ from eventsourcing.postgres import (
     PostgresProcessRecorder,
 )
 from eventsourcing.utils import Environment, EnvType, strtobool
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from tenants.settings import StorageSettings
 
@@ -131,9 +128,15 @@ def _share(
         if existing is not None:
             return existing
         if application_name:
-            fresh.pool.conninfo = make_conninfo("", application_name=application_name)
+            _set_application_name(fresh, application_name)
         _shared[key] = fresh
         return fresh
+
+
+def _set_application_name(datastore: PostgresDatastore, application_name: str) -> None:
+    kwargs = datastore.pool.kwargs
+    assert isinstance(kwargs, dict), "PostgresDatastore passes its pool a kwargs dict"
+    kwargs["application_name"] = application_name
 
 
 def close_shared_datastores() -> int:
@@ -156,16 +159,12 @@ def ensure_schema(settings: StorageSettings) -> None:
     """Create the configured PostgreSQL schema if missing (eventsourcing assumes it exists)."""
     if settings.backend != "postgres" or settings.schema == "public":
         return
-    statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.schema))
-    connection = psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        dbname=settings.dbname,
-        user=settings.user,
-        password=settings.password,
-        application_name=settings.application_name,
-        autocommit=True,
-    )
+    # Through the shared pool (with the env an application sees, so no extra pool opens)
+    # rather than psycopg itself: the gateway may not import psycopg, even via tenants.
+    env = {**os.environ, **settings.postgres_env()}
+    datastore = SharedPoolFactory(env).datastore
+    # StorageSettings admits only plain lowercase identifiers, so quoting is enough.
+    statement = f'CREATE SCHEMA IF NOT EXISTS "{settings.schema}"'
     # A concurrent creator can still win the race and fail us with a unique violation.
-    with connection, contextlib.suppress(psycopg.errors.UniqueViolation):
-        connection.execute(statement)
+    with contextlib.suppress(IntegrityError), datastore.transaction(commit=True) as cursor:
+        cursor.execute(statement)
