@@ -63,6 +63,8 @@ def reach_agreement(
     wish: WishCall, meta: EventMeta, agreements: list[Agreement], organization: ServiceOrganization
 ) -> None:
     """Agree the offer; each contributing solution team must be covered by an OLA or UC."""
+    if wish.step != "negotiate":
+        wish.reach_agreement(meta)  # refuses with the wish's step error; changes nothing
     _check_composition(wish, agreements, organization)
     authority = wish.authority()
     for agreement in agreements:
@@ -95,7 +97,7 @@ def put_in_force(
 def _check_composition(
     wish: WishCall, agreements: list[Agreement], organization: ServiceOrganization
 ) -> None:
-    if set(wish.agreement_ids) != {agreement.id for agreement in agreements}:
+    if set(getattr(wish, "agreement_ids", ())) != {agreement.id for agreement in agreements}:
         raise IncompleteCompositionError(
             f"agree on the whole offer of {wish.tracking_number}: "
             "every drafted agreement, nothing else"

@@ -205,7 +205,7 @@ class CallTreeMachine(RuleBasedStateMachine):
         self.world.agreements.update((a.id, a) for a in agreements)
 
     def reach_agreement(self, wish: WishCall) -> None:
-        if False:
+        if not hasattr(wish, "agreement_ids"):
             # offers.reach_agreement raises AttributeError here: a known domain bug (see
             # test_wish.py::test_reaching_agreement_before_any_offer_is_refused_...).
             wish.reach_agreement(self.world.meta())
@@ -520,7 +520,7 @@ class CallTreeMachine(RuleBasedStateMachine):
 
 TestCallTrees = CallTreeMachine.TestCase
 TestCallTrees.settings = settings(
-    max_examples=120,
+    max_examples=60,
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -193,12 +193,6 @@ def test_a_wish_forks_only_to_change(bare_world: World, target: Process) -> None
         fork(wish, bare_world.meta(), target, "XXX-0001")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="domain bug: offers._check_composition reads wish.agreement_ids before any "
-    "step check, so reach_agreement on a wish without an offer raises AttributeError",
-)
 def test_reaching_agreement_before_any_offer_is_refused_with_a_domain_error(
     bare_world: World,
 ) -> None:
