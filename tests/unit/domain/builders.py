@@ -80,9 +80,6 @@ START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 CLOSED = "closed"  # drive a call past its last step
 _IDS = UUID("5d1f3c0e-8f4b-4c1a-9a57-2b6f0e9d1c11")
 
-Meta = EventMeta
-
-
 # -- time, ids, tracking numbers ------------------------------------------------------
 
 

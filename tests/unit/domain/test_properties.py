@@ -59,6 +59,7 @@ from domain.shared import DomainError
 from domain.workflow import (
     ChangeMicAttributes,
     RegisterMic,
+    accept_or_reject,
     child_outcome,
     draft_offer,
     evaluate_call,
@@ -146,7 +147,8 @@ class CallTreeMachine(RuleBasedStateMachine):
         the version and the pending events are compared.
         """
         touchable = self.touchable(call)
-        others = [a for a in self.aggregates() if a not in touchable]
+        touched_ids = {a.id for a in touchable}
+        others = [a for a in self.aggregates() if a.id not in touched_ids]
         before = [fingerprint(a) for a in touchable]
         others_before = [(a.version, list(a.pending_events)) for a in others]
         sizes = (len(self.tree.calls), len(self.tree.risks), len(self.tree.agreements))
@@ -195,9 +197,9 @@ class CallTreeMachine(RuleBasedStateMachine):
             else ChangeMicAttributes(self.world.facility.id, {"version": rfc.tracking_number})
         )
         for mic in update_mir(rfc, self.world.meta(), [operation], dict(self.world.mics)):
-            self.world.mics[mic.id] = mic
-            if mic not in self.tree.mics:
+            if mic.id not in self.world.mics:
                 self.tree.mics.append(mic)
+            self.world.mics[mic.id] = mic
 
     def draft_offer(self, wish: WishCall) -> None:
         agreements = draft_offer(wish, self.world.meta(), offer_drafts(self.tree, wish))
@@ -205,12 +207,8 @@ class CallTreeMachine(RuleBasedStateMachine):
         self.world.agreements.update((a.id, a) for a in agreements)
 
     def reach_agreement(self, wish: WishCall) -> None:
-        if not hasattr(wish, "agreement_ids"):
-            # offers.reach_agreement raises AttributeError here: a known domain bug (see
-            # test_wish.py::test_reaching_agreement_before_any_offer_is_refused_...).
-            wish.reach_agreement(self.world.meta())
-            return
-        reach_agreement(wish, self.world.meta(), self.tree.offer_of(wish), self.world.organization)
+        offer = self.tree.offer_of(wish)
+        reach_agreement(wish, self.world.meta(), offer, self.world.organization)
 
     def put_in_force(self, wish: WishCall) -> None:
         offer = self.tree.offer_of(wish)
@@ -259,6 +257,9 @@ class CallTreeMachine(RuleBasedStateMachine):
             return lambda: fail_negotiation(call, meta(), offer, "no deal")
         if step == "draft_offer":
             return lambda: self.draft_offer(call)
+        if step == "accept":
+            agreements = list(world.agreements.values())
+            return lambda: accept_or_reject(call, meta(), world.organization, agreements)
         if step == "review":
             if isinstance(call, WishCall) and any(
                 a.status.value == "agreed" for a in self.tree.offer_of(call)
@@ -521,7 +522,7 @@ class CallTreeMachine(RuleBasedStateMachine):
 TestCallTrees = CallTreeMachine.TestCase
 TestCallTrees.settings = settings(
     max_examples=60,
-    stateful_step_count=60,
+    stateful_step_count=80,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
