@@ -57,8 +57,8 @@ def parse_plan() -> Plan:
     parser.add_argument("--trials", type=int, help="trials per cell (default 5, 3 with --quick)")
     args = parser.parse_args()
     if args.quick:
-        return Plan(args.trials or 3, 2.0, 0.2, 100)
-    return Plan(args.trials or 5, 5.0, 1.0, 300)
+        return Plan(args.trials or 3, 2.0, 1.5, 100)
+    return Plan(args.trials or 5, 5.0, 4.0, 300)
 
 
 def run_cell(

@@ -46,6 +46,10 @@ def storage_env(
     else:
         env = settings.sqlite_env(sqlite_path)
     env["CREATE_TABLE"] = "yes" if create_tables else "no"
+    if settings.aggregate_cache_size:
+        # Commands then replay only events newer than the cached copy (fast-forward),
+        # so a call or the organization is not decoded from its first event every time.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     return env
 
 

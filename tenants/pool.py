@@ -10,17 +10,13 @@ import contextlib
 import os
 import threading
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from eventsourcing.persistence import BaseInfrastructureFactory, IntegrityError
-from eventsourcing.postgres import (
-    PostgresApplicationRecorder,
-    PostgresDatastore,
-    PostgresFactory,
-    PostgresProcessRecorder,
-)
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType, strtobool
 
+from tenants.recorders import TenantApplicationRecorder, TenantProcessRecorder
 from tenants.settings import StorageSettings
 
 # Our own env key (not the library's): tags the pool's server sessions in pg_stat_activity.
@@ -53,44 +49,11 @@ _lock = threading.Lock()
 _shared: dict[tuple[str | None, ...], PostgresDatastore] = {}
 
 
-def _skip_insert_function(recorder: PostgresApplicationRecorder) -> None:
-    # eventsourcing 9.5.6 runs CREATE OR REPLACE FUNCTION <schema>.es_insert_events_<type>
-    # on every create_table, even with DB functions off. The function is one per schema,
-    # so concurrent provisioning fails with "tuple concurrently updated"; we never call it.
-    recorder.sql_create_statements.remove(recorder.sql_create_pg_function_insert_events)
-
-
-class SharedPoolApplicationRecorder(PostgresApplicationRecorder):
-    """The library's application recorder, minus the schema-wide insert function DDL."""
-
-    def __init__(
-        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
-    ) -> None:
-        super().__init__(datastore, events_table_name=events_table_name)
-        _skip_insert_function(self)
-
-
-class SharedPoolProcessRecorder(PostgresProcessRecorder):
-    """The library's process recorder, minus the schema-wide insert function DDL."""
-
-    def __init__(
-        self,
-        datastore: PostgresDatastore,
-        *,
-        events_table_name: str = "stored_events",
-        tracking_table_name: str = "notification_tracking",
-    ) -> None:
-        super().__init__(
-            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
-        )
-        _skip_insert_function(self)
-
-
 class SharedPoolFactory(PostgresFactory):
     """A PostgresFactory whose applications share one datastore (one pool) per settings."""
 
-    application_recorder_class = SharedPoolApplicationRecorder
-    process_recorder_class = SharedPoolProcessRecorder
+    application_recorder_class = TenantApplicationRecorder
+    process_recorder_class = TenantProcessRecorder
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         # The base class parses and validates the env into a fresh, unopened datastore;
@@ -129,6 +92,7 @@ def _share(
             return existing
         if application_name:
             _set_application_name(fresh, application_name)
+        _keep_prepared_statements(fresh)
         _shared[key] = fresh
         return fresh
 
@@ -137,6 +101,24 @@ def _set_application_name(datastore: PostgresDatastore, application_name: str) -
     kwargs = datastore.pool.kwargs
     assert isinstance(kwargs, dict), "PostgresDatastore passes its pool a kwargs dict"
     kwargs["application_name"] = application_name
+
+
+# Every tenant table has its own statements (select, insert function, lock), so one
+# connection serving many tenants needs far more than psycopg's default of 100 prepared
+# statements; past it psycopg would deallocate and re-prepare on nearly every command.
+PREPARED_STATEMENTS_PER_CONNECTION = 20_000
+
+
+def _keep_prepared_statements(datastore: PostgresDatastore) -> None:
+    pool: Any = datastore.pool
+    configure = pool._configure  # psycopg_pool keeps the configure callback here
+
+    def configure_connection(conn: Any) -> None:
+        if configure is not None:
+            configure(conn)
+        conn.prepared_max = PREPARED_STATEMENTS_PER_CONNECTION
+
+    pool._configure = configure_connection
 
 
 def close_shared_datastores() -> int:

@@ -1,5 +1,6 @@
 """One tenant's application: executes commands (load, decide, save) on its own event store."""
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from eventsourcing.utils import get_topic
 from domain.agreements import Agreement
 from domain.calls import CALL_CLASSES, Call
 from domain.organization import ServiceOrganization, organization_id
+from domain.patterns import AgreementKind
 from domain.shared import CommandContext
 from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
 from tenants.handlers import handler_for
@@ -43,6 +45,9 @@ class ServiceDesk(Application[UUID]):
         super().__init__(env)
         # Per-tenant subclasses are named t_<slug with underscores>; slugs have no underscores.
         self.tenant_id = self.name[2:].replace("_", "-") if self.name.startswith("t_") else "dev"
+        self._sa_index: dict[str, list[UUID]] = {}
+        self._sa_index_position = 0
+        self._sa_index_lock = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -75,10 +80,14 @@ class ServiceDesk(Application[UUID]):
         kind: type[TAggregate],
         what: str,
         expected_version: int | None = None,
+        *,
+        for_update: bool = True,
     ) -> TAggregate:
         """Load an aggregate of ``kind``, refusing a missing one or a stale expected version."""
         try:
-            aggregate: Any = self.repository.get(aggregate_id)
+            # Read-only loads share the cached copy; loads for a command get their own copy,
+            # so a refused command can never leave a half-changed aggregate in the cache.
+            aggregate: Any = self.repository.get(aggregate_id, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
             raise RecordNotFoundError(
                 f"{what} {aggregate_id} does not exist in tenant {self.tenant_id}"
@@ -94,7 +103,7 @@ class ServiceDesk(Application[UUID]):
 
     def exists(self, aggregate_id: UUID) -> bool:
         try:
-            self.repository.get(aggregate_id)
+            self.repository.get(aggregate_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return False
         return True
@@ -102,8 +111,32 @@ class ServiceDesk(Application[UUID]):
     def call(self, call_id: UUID) -> Call:
         return self.load(call_id, Call, "call")
 
-    def organization(self) -> ServiceOrganization:
-        return self.load(organization_id(self.tenant_id), ServiceOrganization, "organization")
+    def organization(self, *, for_update: bool = False) -> ServiceOrganization:
+        """The tenant's organization; read-only unless ``for_update`` (then a private copy)."""
+        return self.load(
+            organization_id(self.tenant_id),
+            ServiceOrganization,
+            "organization",
+            for_update=for_update,
+        )
+
+    def service_agreements_of(self, customer: str) -> list[Agreement]:
+        """The SAs ever drafted for ``customer`` (read-only), found through an index that
+        reads only the notifications added since it last looked."""
+        with self._sa_index_lock:
+            start = self._sa_index_position + 1
+            for notification in self.recorder.select_notifications(
+                start=start, limit=1_000_000, topics=_AGREEMENT_CREATED_TOPICS
+            ):
+                drafted = self.mapper.to_domain_event(notification)
+                if (
+                    isinstance(drafted, Agreement.Drafted)
+                    and drafted.kind == AgreementKind.SA.value
+                ):
+                    self._sa_index.setdefault(drafted.customer, []).append(drafted.originator_id)
+                self._sa_index_position = notification.id
+            ids = list(self._sa_index.get(customer, ()))
+        return [self.load(i, Agreement, "agreement", for_update=False) for i in ids]
 
     def iter_call_ids(self) -> Iterator[UUID]:
         """Ids of every call ever submitted in this tenant, in submission order."""
@@ -129,7 +162,10 @@ class ServiceDesk(Application[UUID]):
             start = notifications[-1].id + 1
 
     def calls(self) -> list[Call]:
-        return [self.call(call_id) for call_id in self.iter_call_ids()]
+        """Every call of the tenant, read-only (until the read models exist)."""
+        return [
+            self.load(call_id, Call, "call", for_update=False) for call_id in self.iter_call_ids()
+        ]
 
     def aggregates(self, ids: list[UUID], kind: type[TAggregate], what: str) -> list[TAggregate]:
         return [self.load(aggregate_id, kind, what) for aggregate_id in ids]

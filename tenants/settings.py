@@ -31,6 +31,7 @@ class StorageSettings:
     pool_size: int = 5
     max_overflow: int = 5
     app_cache_size: int = 256
+    aggregate_cache_size: int = 500
     application_name: str = "fundament"
 
     def __post_init__(self) -> None:
@@ -42,6 +43,7 @@ class StorageSettings:
         _check_range("pool_size", self.pool_size, 1, 1000)
         _check_range("max_overflow", self.max_overflow, 0, 1000)
         _check_range("app_cache_size", self.app_cache_size, 1, 1_000_000)
+        _check_range("aggregate_cache_size", self.aggregate_cache_size, 0, 1_000_000)
         if not self.dbname or not self.user or not self.host:
             raise ValueError("PostgreSQL host, dbname and user must not be empty")
         if not _IDENTIFIER.match(self.schema):
@@ -65,6 +67,7 @@ class StorageSettings:
             pool_size=env.value("FUNDAMENT_PG_POOL_SIZE", "5", _integer),
             max_overflow=env.value("FUNDAMENT_PG_MAX_OVERFLOW", "5", _integer),
             app_cache_size=env.value("FUNDAMENT_APP_CACHE_SIZE", "256", _integer),
+            aggregate_cache_size=env.value("FUNDAMENT_AGGREGATE_CACHE_SIZE", "500", _integer),
             application_name=env.value("FUNDAMENT_PG_APPLICATION_NAME", "fundament", str),
         )
 

@@ -26,13 +26,13 @@ def found_organization(desk: "ServiceDesk", cmd: FoundOrganization, meta: EventM
 
 
 def add_team(desk: "ServiceDesk", cmd: AddTeam, meta: EventMeta) -> list[Any]:
-    organization = desk.organization()
+    organization = desk.organization(for_update=True)
     organization.add_team(meta, cmd.code, cmd.name, cmd.kind)
     return [organization]
 
 
 def assign_profile(desk: "ServiceDesk", cmd: AssignProfile, meta: EventMeta) -> list[Any]:
-    organization = desk.organization()
+    organization = desk.organization(for_update=True)
     organization.assign_profile(meta, cmd.person, cmd.profile)
     return [organization]
 
@@ -40,7 +40,7 @@ def assign_profile(desk: "ServiceDesk", cmd: AssignProfile, meta: EventMeta) -> 
 def publish_scheme(
     desk: "ServiceDesk", cmd: PublishClassificationScheme, meta: EventMeta
 ) -> list[Any]:
-    organization = desk.organization()
+    organization = desk.organization(for_update=True)
     organization.publish_scheme(meta, cmd.scheme)
     return [organization]
 
@@ -48,7 +48,7 @@ def publish_scheme(
 def set_reporting_consent(
     desk: "ServiceDesk", cmd: SetReportingConsent, meta: EventMeta
 ) -> list[Any]:
-    organization = desk.organization()
+    organization = desk.organization(for_update=True)
     organization.set_reporting_consent(meta, cmd.consent)
     return [organization]
 

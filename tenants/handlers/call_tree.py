@@ -3,7 +3,6 @@
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from domain.agreements import Agreement
 from domain.calls import TRACKING_PREFIXES, ChangeCall, MonitoringSignal, ServiceRequestCall
 from domain.commands import (
     AbortCall,
@@ -70,13 +69,9 @@ def link(desk: "ServiceDesk", cmd: LinkCall, meta: EventMeta) -> list[Any]:
 
 def accept(desk: "ServiceDesk", cmd: AcceptCall, meta: EventMeta) -> list[Any]:
     call = load_call(desk, cmd)
-    agreements = _agreements_of_customer(desk, call.customer) if call.is_root else []
+    agreements = desk.service_agreements_of(call.customer) if call.is_root else []
     accept_or_reject(call, meta, desk.organization(), agreements)
     return [call]
-
-
-def _agreements_of_customer(desk: "ServiceDesk", customer: str) -> list[Agreement]:
-    return [agreement for agreement in desk.agreements() if agreement.customer == customer]
 
 
 def classify(desk: "ServiceDesk", cmd: ClassifyCall, meta: EventMeta) -> list[Any]:

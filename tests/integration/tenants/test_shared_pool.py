@@ -19,7 +19,7 @@ from tests.integration.tenants.support import AT, Counter, CounterDesk
 
 pytestmark = pytest.mark.postgres
 
-TENANTS = 300
+TENANTS = 500
 
 
 def _connect(settings: StorageSettings) -> psycopg.Connection[tuple[object, ...]]:
@@ -90,7 +90,7 @@ class _ConnectionSampler:
                 self.samples += 1
 
 
-def test_300_live_tenant_applications_stay_within_the_pool_limit(
+def test_500_live_tenant_applications_stay_within_the_pool_limit(
     scale_settings: StorageSettings, fresh_slug: Callable[..., str]
 ) -> None:
     stores = TenantStores.open(scale_settings, CounterDesk)
