@@ -74,6 +74,11 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stores = TenantStores.open(settings, ServiceDesk)
     try:
+        if any(stores.registry.exists(tenant.slug) for tenant in TENANTS):
+            raise ValueError(
+                f"the demo tenants already exist in database {settings.dbname}; "
+                "run the demo against an empty database"
+            )
         run_scenario(stores, datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
         completed: set[str] = set()
         for tenant in TENANTS:
@@ -87,6 +92,12 @@ def run_demo(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s; data in {settings.data_dir}"
     )
     return 0 if len(completed) == 8 else 1
+
+
+def _where(settings: StorageSettings) -> str:
+    if settings.backend == "postgres":
+        return f"PostgreSQL database {settings.dbname} on {settings.host}:{settings.port}"
+    return str(settings.data_dir)
 
 
 def _prepare_demo_dir(data_dir: Path) -> None:
