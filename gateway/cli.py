@@ -89,7 +89,7 @@ def run_demo(args: argparse.Namespace) -> int:
         stores.close()
     print(
         f"Workflows completed: {', '.join(sorted(completed))} ({len(completed)} of 8) "
-        f"in {time.perf_counter() - started:.1f} s; data in {settings.data_dir}"
+        f"in {time.perf_counter() - started:.1f} s; data in {_where(settings)}"
     )
     return 0 if len(completed) == 8 else 1
 
