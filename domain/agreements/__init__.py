@@ -7,6 +7,7 @@ from domain.agreements.errors import (
     AgreementTransitionError,
     IncompleteCompositionError,
     InvalidHandlingTargetError,
+    SupersessionError,
 )
 from domain.agreements.targets import HandlingTarget
 
@@ -19,4 +20,5 @@ __all__ = [
     "HandlingTarget",
     "IncompleteCompositionError",
     "InvalidHandlingTargetError",
+    "SupersessionError",
 ]

@@ -10,7 +10,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.agreements.errors import AgreeCallRequiredError, AgreementTransitionError
+from domain.agreements.errors import (
+    AgreeCallRequiredError,
+    AgreementTransitionError,
+    SupersessionError,
+)
 from domain.agreements.targets import HandlingTarget, decode_targets, encode_targets
 from domain.patterns import AgreementKind
 from domain.shared import CallAuthority, EventMeta, aggregate_id
@@ -134,8 +138,19 @@ class Agreement(Aggregate):
         )
 
     def put_in_force(self, meta: EventMeta, authority: CallAuthority) -> None:
-        """In force once the realization went through Change (the wish is back at review)."""
-        self._transition(meta, authority, "review", (_S.AGREED,), _S.IN_FORCE, "in force")
+        """In force once the realization went through Change (the wish is back at review).
+
+        That the realization updated the MIR is the wish's to check: see
+        ``WishCall.realization_authority`` and ``domain.workflow.put_in_force``.
+        """
+        self.check_put_in_force(authority)
+        self._record_transition(
+            meta=meta, call_id=authority.call_id, to_status=_S.IN_FORCE.value, note="in force"
+        )
+
+    def check_put_in_force(self, authority: CallAuthority) -> None:
+        """Raise unless ``authority`` may put this agreement in force now; changes nothing."""
+        self._check_transition(authority, "review", (_S.AGREED,), _S.IN_FORCE)
 
     def terminate(self, meta: EventMeta, authority: CallAuthority, reason: str) -> None:
         self._transition(
@@ -152,6 +167,19 @@ class Agreement(Aggregate):
         note: str,
         own_wish_only: bool = True,
     ) -> None:
+        self._check_transition(authority, step, allowed, target, own_wish_only)
+        self._record_transition(
+            meta=meta, call_id=authority.call_id, to_status=target.value, note=note
+        )
+
+    def _check_transition(
+        self,
+        authority: CallAuthority,
+        step: str,
+        allowed: tuple[AgreementStatus, ...],
+        target: AgreementStatus,
+        own_wish_only: bool = True,
+    ) -> None:
         _require_agree_call(authority, step, f"make agreement {self.code} {target.value}")
         if own_wish_only and authority.call_id != self.wish_call_id:
             raise AgreeCallRequiredError(
@@ -161,9 +189,6 @@ class Agreement(Aggregate):
             raise AgreementTransitionError(
                 f"agreement {self.code} is {self.status.value}; it cannot become {target.value}"
             )
-        self._record_transition(
-            meta=meta, call_id=authority.call_id, to_status=target.value, note=note
-        )
 
     @event(Transitioned)
     def _record_transition(self, meta: EventMeta, call_id: UUID, to_status: str, note: str) -> None:
@@ -177,13 +202,19 @@ class Agreement(Aggregate):
 
     def supersede(self, meta: EventMeta, authority: CallAuthority, successor_id: UUID) -> None:
         """A new version agreed through a later wish replaces this one."""
+        self.check_supersede(authority, successor_id)
+        self._record_supersession(meta=meta, call_id=authority.call_id, superseded_by=successor_id)
+
+    def check_supersede(self, authority: CallAuthority, successor_id: UUID) -> None:
+        """Raise unless ``authority`` may replace this agreement now; changes nothing."""
         _require_agree_call(authority, "review", f"supersede agreement {self.code}")
         if self.status is not AgreementStatus.IN_FORCE:
             raise AgreementTransitionError(
                 f"agreement {self.code} is {self.status.value}; only "
                 "an agreement in force can be superseded"
             )
-        self._record_supersession(meta=meta, call_id=authority.call_id, superseded_by=successor_id)
+        if successor_id == self.id:
+            raise SupersessionError(f"agreement {self.code} cannot supersede itself")
 
     @event(Superseded)
     def _record_supersession(self, meta: EventMeta, call_id: UUID, superseded_by: UUID) -> None:

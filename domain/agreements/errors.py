@@ -21,3 +21,7 @@ class InvalidHandlingTargetError(AgreementError):
 
 class IncompleteCompositionError(AgreementError):
     code = "incomplete-agreement-composition"
+
+
+class SupersessionError(AgreementError):
+    code = "invalid-supersession"

@@ -116,13 +116,17 @@ class Call(CallIntake):
         meta: EventMeta
         child_id: UUID
 
+    class ChildAborted(Aggregate.Event):
+        meta: EventMeta
+        child_id: UUID
+
     class Resumed(Aggregate.Event):
         meta: EventMeta
         at_step: str
 
     def note_child_outcome(self, meta: EventMeta, child_id: UUID, outcome: ChildOutcome) -> None:
         """Record a child's outcome; resume at review when no child is still working."""
-        link = self._child(child_id)
+        link = self.child_link(child_id)
         if link.outcome is not None:
             raise WrongStatusError(f"child {link.tracking_number} already reached an outcome")
         if outcome is ChildOutcome.FULFILLED:
@@ -134,12 +138,29 @@ class Call(CallIntake):
 
     def note_child_closed(self, meta: EventMeta, child_id: UUID) -> None:
         """Record that a child call is closed (a parent closes only after its children)."""
-        link = self._child(child_id)
+        link = self.child_link(child_id)
         if link.closed:
             raise WrongStatusError(f"child {link.tracking_number} is already closed")
         self._record_child_closed(meta=meta, child_id=child_id)
 
-    def _child(self, child_id: UUID) -> ChildLink:
+    def note_child_aborted(self, meta: EventMeta, child_id: UUID) -> None:
+        """Record that a child which already reached an outcome was aborted, not closed.
+
+        The child is done: it no longer keeps the parent from closing. (A child aborted
+        before it reached an outcome is noted with ``note_child_outcome(ABORTED)``.)
+        """
+        link = self.child_link(child_id)
+        if link.closed:
+            raise WrongStatusError(f"child {link.tracking_number} is already closed or aborted")
+        if link.outcome is None:
+            raise WrongStatusError(
+                f"child {link.tracking_number} reached no outcome yet; "
+                "note its outcome (aborted) instead"
+            )
+        self._record_child_aborted(meta=meta, child_id=child_id)
+
+    def child_link(self, child_id: UUID) -> ChildLink:
+        """What this call knows about one of its children (NotAChildError otherwise)."""
         try:
             return self.children[child_id]
         except KeyError:
@@ -156,7 +177,8 @@ class Call(CallIntake):
     def _record_child_unfulfilled(self, meta: EventMeta, child_id: UUID, outcome: str) -> None:
         link = self.children[child_id]
         link.outcome = ChildOutcome(outcome)
-        link.closed = link.closed or link.outcome is ChildOutcome.ABORTED
+        if link.outcome is ChildOutcome.ABORTED:
+            link.closed = link.aborted = True
         if not self.working_children() and not self.fork_fulfilled and self.is_open:
             # Nothing was delivered: the call waits at its fork step for a new decision.
             self.status = Status.IN_PROGRESS
@@ -164,6 +186,11 @@ class Call(CallIntake):
     @event(ChildClosed)
     def _record_child_closed(self, meta: EventMeta, child_id: UUID) -> None:
         self.children[child_id].closed = True
+
+    @event(ChildAborted)
+    def _record_child_aborted(self, meta: EventMeta, child_id: UUID) -> None:
+        link = self.children[child_id]
+        link.closed = link.aborted = True
 
     @event(Resumed)
     def _record_resumption(self, meta: EventMeta, at_step: str) -> None:
@@ -200,6 +227,11 @@ class Call(CallIntake):
 
     def _check_deliverable(self) -> None:
         """Hook: process-specific conditions for fulfilment."""
+
+    @property
+    def ended_without_agreement(self) -> bool:
+        """True once a wish's negotiation failed; other calls never end that way."""
+        return False
 
     @event(Fulfilled)
     def _record_fulfilment(self, meta: EventMeta, kind: str, feedback: str) -> None:

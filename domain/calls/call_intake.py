@@ -6,6 +6,7 @@ records exactly the events that follow; the private ``@event`` methods only chan
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from domain.calls.errors import (
     ForkedCallRejectionError,
     ServiceLinkRequiredError,
     UnknownCategoryError,
+    UnknownLinkKindError,
     WrongStatusError,
     WrongStepError,
 )
@@ -37,6 +39,14 @@ from domain.patterns import (
     process_pattern,
 )
 from domain.shared import CallAuthority, EventMeta, aggregate_id
+
+
+class LinkKind(StrEnum):
+    """What a call can be linked to."""
+
+    SERVICE = "service"
+    MIC = "mic"
+    CALL = "call"
 
 
 class CallIntake(Aggregate):
@@ -175,23 +185,26 @@ class CallIntake(Aggregate):
         kind: str
         target_id: UUID
 
-    def link(self, meta: EventMeta, kind: str, target_id: UUID) -> None:
-        """Link the call to a service, a MIC or another call."""
-        self._require_open(f"link a {kind}")
-        targets = {"service": self.service_ids, "mic": self.mic_ids, "call": self.linked_call_ids}
-        if kind not in targets:
-            raise ValueError(f"unknown link kind {kind!r}")
-        if target_id in targets[kind] or target_id == self.id:
+    def link(self, meta: EventMeta, kind: LinkKind | str, target_id: UUID) -> None:
+        """Link the call to a service, a MIC or another call (``kind``: a LinkKind or its value)."""
+        link_kind = _link_kind(kind)
+        self._require_open(f"link a {link_kind.value}")
+        if target_id in self._linked(link_kind) or target_id == self.id:
             raise AlreadyLinkedError(
-                f"call {self.tracking_number} already links {kind} {target_id}"
+                f"call {self.tracking_number} already links {link_kind.value} {target_id}"
             )
-        self._record_link(meta=meta, kind=kind, target_id=target_id)
+        self._record_link(meta=meta, kind=link_kind.value, target_id=target_id)
+
+    def _linked(self, kind: LinkKind) -> list[UUID]:
+        return {
+            LinkKind.SERVICE: self.service_ids,
+            LinkKind.MIC: self.mic_ids,
+            LinkKind.CALL: self.linked_call_ids,
+        }[kind]
 
     @event(Linked)
     def _record_link(self, meta: EventMeta, kind: str, target_id: UUID) -> None:
-        {"service": self.service_ids, "mic": self.mic_ids, "call": self.linked_call_ids}[
-            kind
-        ].append(target_id)
+        self._linked(LinkKind(kind)).append(target_id)
         self.updated_at = meta.occurred_at
 
     # -- accept ----------------------------------------------------------------------
@@ -321,6 +334,17 @@ class CallIntake(Aggregate):
             raise ChildCallsOpenError(
                 f"call {self.tracking_number} has child calls still in progress and cannot {action}"
             )
+
+
+def _link_kind(kind: LinkKind | str) -> LinkKind:
+    try:
+        return LinkKind(kind)
+    except ValueError:
+        known = ", ".join(repr(k.value) for k in LinkKind)
+        raise UnknownLinkKindError(
+            f"unknown link kind {kind!r}: a call links only to a service, a MIC or another "
+            f"call ({known})"
+        ) from None
 
 
 def call_id(tenant_id: str, tracking_number: str) -> UUID:

@@ -27,12 +27,12 @@ class AlreadyLinkedError(CallError):
     code = "already-linked"
 
 
+class UnknownLinkKindError(CallError):
+    code = "unknown-link-kind"
+
+
 class UnknownCategoryError(CallError):
     code = "unknown-category"
-
-
-class OutdatedSchemeError(CallError):
-    code = "outdated-classification-scheme"
 
 
 class WrongClassificationError(CallError):
@@ -59,6 +59,10 @@ class EvaluationRequiredError(CallError):
     code = "evaluation-required"
 
 
+class InvalidEvaluationError(CallError):
+    code = "evaluation-invalid"
+
+
 class ImprovementRiskMissingError(CallError):
     code = "improvement-risk-missing"
 
@@ -73,6 +77,14 @@ class MeasureError(CallError):
 
 class MirUpdateNotAllowedError(CallError):
     code = "mir-update-not-allowed"
+
+
+class ChangeWindowError(CallError):
+    code = "change-window-invalid"
+
+
+class RealizationPendingError(CallError):
+    code = "realization-pending"
 
 
 class ForkedCallRejectionError(CallError):

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+from domain.calls.errors import InvalidEvaluationError
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -21,7 +23,7 @@ class Evaluation:
 
     def __post_init__(self) -> None:
         if any(not text.strip() for text in self.improvements):
-            raise ValueError("an improvement needs a description")
+            raise InvalidEvaluationError("an improvement needs a description")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -6,6 +6,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.calls.call import Call
+from domain.calls.children import ChildOutcome
 from domain.calls.errors import RecoveryRouteError
 from domain.patterns import CallType, Process, Status
 from domain.shared import EventMeta
@@ -112,4 +113,22 @@ class IncidentCall(Call):
             raise RecoveryRouteError(
                 "with route 'both' the change is forked first; the "
                 "workaround service request follows"
+            )
+
+    def _check_deliverable(self) -> None:
+        """Invariant 10: a recovery that modifies registered MICs is done only through Change.
+
+        With route 'change' or 'both' a fulfilled Change child is required; a workaround
+        service request alone does not recover the incident.
+        """
+        if self.route is RecoveryRoute.OPERATE:
+            return
+        if not any(
+            link.process is Process.CHANGE and link.outcome is ChildOutcome.FULFILLED
+            for link in self.children.values()
+        ):
+            raise RecoveryRouteError(
+                f"incident {self.tracking_number} modifies MIR-registered components "
+                f"(route {self.route.value}), so it is recovered only once a Change call is "
+                "fulfilled; a workaround alone does not fulfil it"
             )

@@ -7,7 +7,11 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calls.call import Call
 from domain.calls.children import ChildOutcome
-from domain.calls.errors import DeploymentRequiredError, MirUpdateNotAllowedError, WrongStepError
+from domain.calls.errors import (
+    ChangeWindowError,
+    DeploymentRequiredError,
+    MirUpdateNotAllowedError,
+)
 from domain.patterns import CallType, Process, Status
 from domain.shared import CallAuthority, EventMeta
 
@@ -34,8 +38,10 @@ class ChangeCall(Call):
     ) -> None:
         """Agree the change plan with those involved and put it on the change calendar."""
         self._require_step("plan", "plan the change")
+        if _is_naive(scheduled_start) or _is_naive(scheduled_end):
+            raise ChangeWindowError("a change window needs timezone-aware start and end times")
         if scheduled_end <= scheduled_start:
-            raise WrongStepError("a change window must end after it starts")
+            raise ChangeWindowError("a change window must end after it starts")
         self._record_plan(
             meta=meta,
             change_category=change_category,
@@ -146,15 +152,23 @@ class ChangeCall(Call):
 
     def record_mir_update(self, meta: EventMeta, mic_ids: list[UUID]) -> None:
         """Record which MIR entries this change registered, changed or retired."""
+        self.check_mir_update(mic_ids)
+        self._record_mir_update(meta=meta, mic_ids=list(mic_ids))
+
+    def check_mir_update(self, mic_ids: list[UUID]) -> None:
+        """Raise unless this change may now record an update of these MIR entries."""
         self.mir_authority()
         if not mic_ids:
             raise MirUpdateNotAllowedError(
                 "a change updates at least one MIR entry; a "
                 "modification outside the MIR is a service request"
             )
-        self._record_mir_update(meta=meta, mic_ids=list(mic_ids))
 
     @event(MirUpdated)
     def _record_mir_update(self, meta: EventMeta, mic_ids: list[UUID]) -> None:
         self.updated_mic_ids = list(mic_ids)
         self._advance(meta)
+
+
+def _is_naive(moment: datetime) -> bool:
+    return moment.tzinfo is None or moment.utcoffset() is None

@@ -5,13 +5,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.calls.call import Call
-from domain.calls.errors import WrongStatusError
-from domain.patterns import EVALUATE_CLOSE, CallType, Status
-from domain.shared import EventMeta
+from domain.calls.errors import RealizationPendingError, WrongStatusError
+from domain.patterns import EVALUATE_CLOSE, REVIEW, CallType, Process, Status
+from domain.shared import CallAuthority, EventMeta
 
 
 class WishCall(Call):
     call_type = CallType.WISH
+    negotiation_failed = False  # class default; set on the instance when negotiation fails
 
     class ServiceSpecified(Aggregate.Event):
         meta: EventMeta
@@ -110,3 +111,33 @@ class WishCall(Call):
     def _record_failure(self, meta: EventMeta, reason: str) -> None:
         self._visit(meta)
         self.status, self.step = Status.NO_AGREEMENT, EVALUATE_CLOSE
+        self.negotiation_failed = True
+
+    @property
+    def ended_without_agreement(self) -> bool:
+        return self.negotiation_failed
+
+    def realization_authority(self) -> CallAuthority:
+        """Authority to put the agreed offer in force (usm-method.md §8.5).
+
+        Agreements come into force only after the realization updated the MIR: the wish is
+        at review, every realization RFC it forked is done (closed or aborted), and
+        one of them was fulfilled and then closed — a Change closes only after
+        its MIR update and its evaluation, so an aborted one does not count.
+        """
+        self._require_step(REVIEW, "put its agreements in force")
+        open_children = [link.tracking_number for link in self.children.values() if not link.closed]
+        if open_children:
+            raise RealizationPendingError(
+                f"the realization of {self.tracking_number} is not finished: "
+                f"{', '.join(open_children)} must update the MIR and be evaluated and "
+                "closed before the agreements come into force"
+            )
+        if not any(
+            link.process is Process.CHANGE and link.completed for link in self.children.values()
+        ):
+            raise RealizationPendingError(
+                f"no realization RFC of {self.tracking_number} updated the MIR and was "
+                "closed; the agreements cannot come into force"
+            )
+        return self.authority()

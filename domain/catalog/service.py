@@ -92,6 +92,8 @@ class Service(Aggregate):
     ) -> None:
         """Change the service's name, owner or specification."""
         self._require_active("be revised")
+        if not name.strip():
+            raise ServiceError(f"service {self.code} needs a name")
         self._record_revision(
             meta=meta, name=name, owner_team=owner_team, specification=specification.to_dict()
         )

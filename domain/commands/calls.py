@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from domain.calls import CalendarSection, Evaluation, MonitoringSignal, RecoveryRoute
+from domain.calls import CalendarSection, Evaluation, LinkKind, MonitoringSignal, RecoveryRoute
 from domain.patterns import CallType, Effect, Impact, Likelihood, Process, RiskKind, Urgency
 from domain.workflow import AgreementDraft, MirOperation
 
@@ -34,7 +34,7 @@ class SubmitCall:
 
 @dataclass(frozen=True, kw_only=True)
 class LinkCall(CallCommand):
-    kind: str
+    kind: LinkKind | str  # "service", "mic" or "call"; anything else is refused
     target_id: UUID
 
 

@@ -3,8 +3,17 @@
 from domain.mir.component import (
     ChangeCallRequiredError,
     ManagedInfrastructureComponent,
+    MicAlreadyRegisteredError,
     MicClass,
     MirError,
+    UnknownMicError,
 )
 
-__all__ = ["ChangeCallRequiredError", "ManagedInfrastructureComponent", "MicClass", "MirError"]
+__all__ = [
+    "ChangeCallRequiredError",
+    "ManagedInfrastructureComponent",
+    "MicAlreadyRegisteredError",
+    "MicClass",
+    "MirError",
+    "UnknownMicError",
+]

@@ -4,6 +4,7 @@ Every mutation carries the authority of a Change call that was approved for prod
 deployed through Operate, and is now at its 'update_mir' step.
 """
 
+from collections.abc import Collection
 from enum import StrEnum
 from uuid import UUID
 
@@ -18,6 +19,14 @@ class MirError(DomainError):
 
 class ChangeCallRequiredError(MirError):
     code = "change-call-required"
+
+
+class MicAlreadyRegisteredError(MirError):
+    code = "mic-already-registered"
+
+
+class UnknownMicError(MirError):
+    code = "mic-not-registered"
 
 
 class MicClass(StrEnum):
@@ -96,15 +105,9 @@ class ManagedInfrastructureComponent(Aggregate):
     ) -> None:
         """Set (or, with None, remove) managed attributes."""
         self._require_changeable(authority, "change attributes of")
-        removed = [
-            name for name, value in changes.items() if value is None and name not in self.attributes
-        ]
-        if not changes or removed:
-            raise MirError(
-                f"nothing to change on {self.code}"
-                if not changes
-                else f"{self.code} has no attribute {', '.join(removed)}"
-            )
+        problem = attribute_change_problem(self.code, self.attributes, changes)
+        if problem:
+            raise MirError(problem)
         self._record_attributes(meta=meta, change_call_id=authority.call_id, changes=changes)
 
     @event(AttributesChanged)
@@ -129,8 +132,9 @@ class ManagedInfrastructureComponent(Aggregate):
     ) -> None:
         """Add a relation (depends-on, part-of, supports-service) to another MIC."""
         self._require_changeable(authority, "relate")
-        if (relation, target_id) in self.relations or target_id == self.id:
-            raise MirError(f"{self.code} already has that relation or points at itself")
+        problem = relation_problem(self.code, self.id, self.relations, relation, target_id)
+        if problem:
+            raise MirError(problem)
         self._record_relation(
             meta=meta, change_call_id=authority.call_id, relation=relation, target_id=target_id
         )
@@ -160,7 +164,36 @@ class ManagedInfrastructureComponent(Aggregate):
     def _require_changeable(self, authority: CallAuthority, action: str) -> None:
         _require_change_call(authority, f"{action} {self.code}")
         if self.retired:
-            raise MirError(f"{self.code} is retired")
+            raise MirError(retired_problem(self.code))
+
+
+def attribute_change_problem(
+    code: str, attributes: Collection[str], changes: dict[str, str | None]
+) -> str | None:
+    """Why ``changes`` cannot apply to a MIC with these attribute names (None: they can)."""
+    if not changes:
+        return f"nothing to change on {code}"
+    removed = [name for name, value in changes.items() if value is None and name not in attributes]
+    if removed:
+        return f"{code} has no attribute {', '.join(removed)}"
+    return None
+
+
+def relation_problem(
+    code: str,
+    mic_id: UUID,
+    relations: Collection[tuple[str, UUID]],
+    relation: str,
+    target_id: UUID,
+) -> str | None:
+    """Why the MIC cannot get this relation (None: it can)."""
+    if (relation, target_id) in relations or target_id == mic_id:
+        return f"{code} already has that relation or points at itself"
+    return None
+
+
+def retired_problem(code: str) -> str:
+    return f"{code} is retired"
 
 
 def _require_change_call(authority: CallAuthority, action: str) -> None:

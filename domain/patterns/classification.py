@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.patterns.vocabulary import Effect, Impact, Likelihood, Urgency
+from domain.shared.errors import DomainError
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 RISK_LEVELS = ("critical", "high", "medium", "low")
@@ -54,8 +55,10 @@ DEFAULT_CATEGORIES = (
 )
 
 
-class ClassificationError(ValueError):
+class ClassificationError(DomainError):
     """A scheme that is incomplete or names an unknown class."""
+
+    code = "classification-scheme-invalid"
 
 
 @dataclass(frozen=True)
@@ -119,5 +122,5 @@ class ClassificationScheme:
                 for e, lk in [key.split("/")]
             }
             return cls(int(data["version"]), tuple(data["categories"]), priority, risk)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
             raise ClassificationError(f"malformed classification scheme: {error}") from None

@@ -4,6 +4,7 @@ They stay pure: the caller loads the aggregates, calls one function, and saves e
 aggregate it touched in one transaction.
 """
 
+from domain.workflow.catalog import register_service, specify_service
 from domain.workflow.evaluation import evaluate_call
 from domain.workflow.forks import child_outcome, fork, settle_with_parent
 from domain.workflow.intake import accept_or_reject, authorization_problem, submit_call
@@ -42,7 +43,9 @@ __all__ = [
     "put_in_force",
     "reach_agreement",
     "record_negotiation_round",
+    "register_service",
     "settle_with_parent",
+    "specify_service",
     "submit_call",
     "update_mir",
     "workflow_path",

@@ -35,22 +35,29 @@ def fork(
 
 
 def child_outcome(child: Call) -> ChildOutcome | None:
-    """What the child delivered, as its parent needs to know it (None: still working)."""
+    """What the child delivered, as its parent needs to know it (None: still working).
+
+    An outcome, once reached, stays: a child that was fulfilled (or ended without
+    agreement) and was aborted afterwards keeps that outcome.
+    """
     if child.fulfilment is not None:
         return ChildOutcome.FULFILLED
+    if child.ended_without_agreement:
+        return ChildOutcome.NO_AGREEMENT
     if child.status is Status.ABORTED:
         return ChildOutcome.ABORTED
-    if child.status in (Status.NO_AGREEMENT, Status.CLOSED):
-        # Closing needs fulfilment or a failed negotiation, so closed-unfulfilled is the latter.
-        return ChildOutcome.NO_AGREEMENT
     return None
 
 
 def settle_with_parent(child: Call, parent: Call, meta: EventMeta) -> None:
-    """Record on the parent whatever the child reached since the parent last heard of it."""
-    link = parent.children[child.id]
+    """Record on the parent whatever the child reached since the parent last heard of it:
+    its outcome, then whether it is done (closed, or aborted after its outcome)."""
     outcome = child_outcome(child)
-    if link.outcome is None and outcome is not None:
+    if parent.child_link(child.id).outcome is None and outcome is not None:
         parent.note_child_outcome(meta, child.id, outcome)
-    if child.status is Status.CLOSED and not parent.children[child.id].closed:
+    if child.is_open or parent.child_link(child.id).closed:
+        return
+    if child.status is Status.ABORTED:
+        parent.note_child_aborted(meta, child.id)
+    else:
         parent.note_child_closed(meta, child.id)

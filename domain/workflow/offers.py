@@ -3,7 +3,12 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from domain.agreements import Agreement, HandlingTarget, IncompleteCompositionError
+from domain.agreements import (
+    Agreement,
+    HandlingTarget,
+    IncompleteCompositionError,
+    SupersessionError,
+)
 from domain.calls import WishCall
 from domain.organization import ServiceOrganization, TeamKind
 from domain.patterns import AgreementKind
@@ -85,13 +90,61 @@ def fail_negotiation(
 def put_in_force(
     wish: WishCall, meta: EventMeta, agreements: list[Agreement], predecessors: list[Agreement]
 ) -> None:
-    """After realization the agreements take effect and replace the versions they supersede."""
-    authority = wish.authority()
+    """After realization the agreements take effect and replace the versions they supersede.
+
+    All or nothing: the wish must have finished its realization (its RFC updated the MIR
+    and was closed), every agreement must be agreed by this wish, and ``predecessors``
+    must be exactly the agreements in force that the new ones supersede. Only then is
+    anything recorded.
+    """
+    authority = wish.realization_authority()
+    _require_distinct(agreements, "agreement")
+    _require_distinct(predecessors, "predecessor")
+    for agreement in agreements:
+        agreement.check_put_in_force(authority)
+    replacements = _replacements(wish, agreements, predecessors)
+    for old, successor in replacements:
+        old.check_supersede(authority, successor.id)
     for agreement in agreements:
         agreement.put_in_force(meta, authority)
-    for old in predecessors:
-        successor = next(a for a in agreements if a.supersedes == old.id)
+    for old, successor in replacements:
         old.supersede(meta, authority, successor.id)
+
+
+def _require_distinct(agreements: list[Agreement], role: str) -> None:
+    seen: set[UUID] = set()
+    for agreement in agreements:
+        if agreement.id in seen:
+            raise SupersessionError(f"{role} {agreement.code} is named twice")
+        seen.add(agreement.id)
+
+
+def _replacements(
+    wish: WishCall, agreements: list[Agreement], predecessors: list[Agreement]
+) -> list[tuple[Agreement, Agreement]]:
+    """Pair each predecessor with the one new agreement that supersedes it."""
+    replacements = []
+    for old in predecessors:
+        successors = [a for a in agreements if a.supersedes == old.id]
+        if not successors:
+            raise SupersessionError(
+                f"agreement {old.code} is not superseded by any agreement of the offer of "
+                f"{wish.tracking_number}"
+            )
+        if len(successors) > 1:
+            raise SupersessionError(
+                f"agreements {', '.join(a.code for a in successors)} all supersede "
+                f"{old.code}; one new version replaces an agreement"
+            )
+        replacements.append((old, successors[0]))
+    handed_over = {old.id for old in predecessors}
+    for agreement in agreements:
+        if agreement.supersedes is not None and agreement.supersedes not in handed_over:
+            raise SupersessionError(
+                f"agreement {agreement.code} supersedes {agreement.supersedes}, which was not "
+                "handed over; the version it replaces must be superseded at the same time"
+            )
+    return replacements
 
 
 def _check_composition(

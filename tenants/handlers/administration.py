@@ -14,6 +14,7 @@ from domain.commands import (
 )
 from domain.organization import OrganizationError, ServiceOrganization, organization_id
 from domain.shared import EventMeta
+from domain.workflow import catalog
 
 if TYPE_CHECKING:
     from tenants.service_desk import ServiceDesk
@@ -54,9 +55,9 @@ def set_reporting_consent(
 
 
 def register_service(desk: "ServiceDesk", cmd: RegisterService, meta: EventMeta) -> list[Any]:
-    organization = desk.organization()
-    organization.team_kind(cmd.owner_team)  # the owner must be one of the tenant's teams
-    service = Service.register(meta, cmd.code, cmd.name, cmd.owner_team, cmd.specification)
+    service = catalog.register_service(
+        desk.organization(), meta, cmd.code, cmd.name, cmd.owner_team, cmd.specification
+    )
     if desk.exists(service.id):
         raise OrganizationError(f"service {cmd.code} is already in the catalog")
     return [service]

@@ -25,6 +25,7 @@ from domain.commands import (
 from domain.mir import ManagedInfrastructureComponent
 from domain.shared import EventMeta
 from domain.workflow import (
+    catalog,
     draft_offer,
     fail_negotiation,
     put_in_force,
@@ -53,11 +54,14 @@ def assess_risk(desk: "ServiceDesk", cmd: AssessRisk, meta: EventMeta) -> list[A
 
 def specify_service(desk: "ServiceDesk", cmd: SpecifyService, meta: EventMeta) -> list[Any]:
     wish = load_call_of(desk, cmd, WishCall)
-    organization = desk.organization()
-    for team in cmd.solution_teams:
-        organization.team_kind(team)  # every solution team must be known to the organization
-    wish.specify_service(
-        meta, cmd.functional_design, cmd.technical_design, cmd.solution_teams, cmd.cost
+    catalog.specify_service(
+        wish,
+        meta,
+        desk.organization(),
+        cmd.functional_design,
+        cmd.technical_design,
+        cmd.solution_teams,
+        cmd.cost,
     )
     return [wish]
 

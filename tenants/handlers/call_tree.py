@@ -17,7 +17,7 @@ from domain.commands import (
     UpdateMir,
     VerifyWithRequester,
 )
-from domain.mir import ManagedInfrastructureComponent, MirError
+from domain.mir import ManagedInfrastructureComponent
 from domain.patterns import CallType
 from domain.shared import EventMeta
 from domain.workflow import (
@@ -100,12 +100,13 @@ def update_mir_handler(desk: "ServiceDesk", cmd: UpdateMir, meta: EventMeta) -> 
         mic.id: mic
         for mic in desk.aggregates(referenced, ManagedInfrastructureComponent, "MIR entry")
     }
-    for op in cmd.operations:
-        if isinstance(op, RegisterMic) and desk.exists(
-            ManagedInfrastructureComponent.create_id(meta, op.code)
-        ):
-            raise MirError(f"MIR entry {op.code} is already registered; change its attributes")
-    mics = update_mir(change, meta, list(cmd.operations), existing)
+    registered_codes = {
+        op.code
+        for op in cmd.operations
+        if isinstance(op, RegisterMic)
+        and desk.exists(ManagedInfrastructureComponent.create_id(meta, op.code))
+    }
+    mics = update_mir(change, meta, list(cmd.operations), existing, registered_codes)
     return [change, *mics]
 
 

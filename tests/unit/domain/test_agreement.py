@@ -340,16 +340,9 @@ def test_an_unknown_solution_team_cannot_be_agreed_with(bare_world: World) -> No
         reach_agreement(wish, bare_world.meta(), offer, bare_world.organization)
 
 
-# -- known defects ------------------------------------------------------------------------
+# -- regression tests (formerly known defects) --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StopIteration,
-    reason="domain bug: offers.put_in_force looks up the successor of each predecessor "
-    "with a bare next(); a predecessor no new agreement supersedes escapes as "
-    "StopIteration after the new agreements were already put in force",
-)
 def test_putting_in_force_with_a_predecessor_nobody_supersedes_is_refused(world: World) -> None:
     tree = wish_at("review", world)
     unrelated_ola = world.agreement_in_force(AgreementKind.OLA)
@@ -358,11 +351,6 @@ def test_putting_in_force_with_a_predecessor_nobody_supersedes_is_refused(world:
         put_in_force(tree.root, world.meta(), tree.agreements, [unrelated_ola])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug: offers.put_in_force is not all-or-nothing; when a predecessor is "
-    "no longer in force the new agreements keep their pending 'in force' events",
-)
 def test_putting_in_force_changes_nothing_when_a_predecessor_was_already_replaced(
     world: World,
 ) -> None:
@@ -375,12 +363,6 @@ def test_putting_in_force_changes_nothing_when_a_predecessor_was_already_replace
         put_in_force(second.root, world.meta(), second.agreements, [old])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec deviation (usm-method.md §8.5): an SA becomes InForce only after the "
-    "realisation RFC has updated the MIR, but the wish resumes (and may put its "
-    "agreements in force) as soon as the RFC is process fulfilled",
-)
 def test_agreements_come_into_force_only_after_the_realization_updated_the_mir(
     bare_world: World,
 ) -> None:

@@ -10,13 +10,14 @@ from domain.calls import (
     EvaluationRequiredError,
     ForkNotAllowedError,
     ImprovementRiskMissingError,
+    InvalidEvaluationError,
     NotAChildError,
     RiskCall,
     WrongStatusError,
     WrongStepError,
 )
 from domain.patterns import CallType, FulfilmentKind, Process, Status, WorkflowType
-from domain.workflow import evaluate_call, fork, settle_with_parent
+from domain.workflow import child_outcome, evaluate_call, fork, settle_with_parent
 from tests.unit.domain.builders import (
     CLOSED,
     COORDINATOR,
@@ -369,7 +370,7 @@ def test_improvements_without_as_many_risk_calls_are_refused(world: World) -> No
 
 
 def test_an_improvement_needs_a_description() -> None:
-    with pytest.raises(ValueError, match="an improvement needs a description"):
+    with pytest.raises(InvalidEvaluationError, match="an improvement needs a description"):
         Evaluation(True, True, improvements=("  ",))
 
 
@@ -444,17 +445,9 @@ def test_the_workflow_of_a_child_is_the_workflow_of_its_tree(world: World) -> No
     assert tree.root.workflow is child.workflow is WorkflowType.W2
 
 
-# -- known defects ------------------------------------------------------------------------
+# -- regression tests (formerly known defects) --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ChildCallsOpenError,
-    reason="domain bug: a child that is aborted after it reached an outcome (here: process "
-    "fulfilled) is never marked closed on its parent — settle_with_parent only notes "
-    "CLOSED children and Call._record_child_unfulfilled only closes children whose "
-    "outcome is the abort — so the parent can never be closed",
-)
 def test_a_parent_can_close_after_its_fulfilled_child_was_aborted_instead_of_closed(
     world: World,
 ) -> None:
@@ -473,12 +466,6 @@ def test_a_parent_can_close_after_its_fulfilled_child_was_aborted_instead_of_clo
     assert rfc.status is Status.CLOSED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ChildCallsOpenError,
-    reason="domain bug: same cause — a nested wish without agreement that is aborted "
-    "(instead of evaluated and closed) keeps its parent risk from ever closing",
-)
 def test_a_risk_can_close_after_its_wish_without_agreement_was_aborted(world: World) -> None:
     # given: the first wish fails and is aborted; a second measure through Agree succeeds
     tree = risk_at("deploy_measure", world, measure=Process.AGREE)
@@ -495,3 +482,56 @@ def test_a_risk_can_close_after_its_wish_without_agreement_was_aborted(world: Wo
     risk.close(world.meta())
     # then
     assert risk.status is Status.CLOSED
+
+
+def test_settling_a_fulfilled_child_that_was_aborted_records_that_it_is_done(
+    world: World,
+) -> None:
+    # given: a deployment the parent knows as fulfilled
+    tree = rfc_at("deploy", world)
+    rfc = tree.root
+    deployment = open_child(tree, rfc, Process.OPERATE)
+    drive(tree, deployment, "evaluate_close")
+    rfc.collect_events()
+    deployment.abort(world.meta(), "abandoned")
+    meta = world.meta()
+    # when
+    settle_with_parent(deployment, rfc, meta)
+    # then: the outcome stays fulfilled; the child is done, but aborted (not closed)
+    [event] = rfc.collect_events()
+    assert (names([event]), event.child_id, event.meta) == (["ChildAborted"], deployment.id, meta)
+    link = rfc.children[deployment.id]
+    assert (link.outcome, link.closed, link.aborted) == (ChildOutcome.FULFILLED, True, True)
+    assert not link.completed
+    assert rfc.unclosed_children() == []
+
+
+def test_a_wish_without_agreement_that_is_aborted_keeps_its_outcome(world: World) -> None:
+    tree = risk_at("deploy_measure", world, measure=Process.AGREE)
+    tree.agreed = False
+    wish = open_child(tree, tree.root, Process.AGREE)
+    drive(tree, wish, "evaluate_close")
+
+    wish.abort(world.meta(), "nobody will evaluate this")
+
+    assert child_outcome(wish) is ChildOutcome.NO_AGREEMENT
+    settle_with_parent(wish, tree.root, world.meta())
+    link = tree.root.children[wish.id]
+    assert (link.outcome, link.closed, link.aborted) == (ChildOutcome.NO_AGREEMENT, True, True)
+
+
+def test_noting_the_abort_of_a_child_without_an_outcome_is_refused(world: World) -> None:
+    tree = rfc_at("deploy", world)
+    rfc = tree.root
+    deployment = open_child(tree, rfc, Process.OPERATE)
+
+    with refused(WrongStatusError, "reached no outcome yet", rfc):
+        rfc.note_child_aborted(world.meta(), deployment.id)
+
+
+def test_settling_a_call_with_a_parent_it_is_not_a_child_of_is_refused(world: World) -> None:
+    rfc = rfc_at("deploy", world).root
+    stranger = service_request_at("review", world).root
+
+    with refused(NotAChildError, "is not a child of call", rfc):
+        settle_with_parent(stranger, rfc, world.meta())

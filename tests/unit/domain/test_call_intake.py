@@ -9,8 +9,10 @@ from domain.calls import (
     ChildCallsOpenError,
     ForkedCallRejectionError,
     IncidentCall,
+    LinkKind,
     ServiceLinkRequiredError,
     UnknownCategoryError,
+    UnknownLinkKindError,
     WrongStatusError,
     WrongStepError,
     call_id,
@@ -25,7 +27,6 @@ from domain.patterns import (
     Urgency,
     WorkflowType,
 )
-from domain.shared import DomainError
 from domain.workflow import accept_or_reject, authorization_problem, submit_call
 from tests.unit.domain.builders import (
     CATEGORY,
@@ -141,19 +142,25 @@ def test_linking_a_call_to_itself_is_refused(world: World) -> None:
         call.link(world.meta(), "call", call.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="domain bug: CallIntake.link raises a bare ValueError (not a DomainError) for an "
-    "unknown kind, and LinkCall.kind is a free string handed through by the tenant handler",
-)
 def test_linking_to_an_unknown_kind_of_record_is_refused_with_a_domain_error(
     world: World,
 ) -> None:
     call = world.submit(CallType.INCIDENT)
 
-    with refused(DomainError, "document", call):
+    with refused(UnknownLinkKindError, "unknown link kind 'document'", call):
         call.link(world.meta(), "document", some_id("manual"))
+
+
+def test_a_link_kind_may_be_given_as_the_enum(world: World) -> None:
+    call = world.submit(CallType.INCIDENT)
+    other = world.submit(CallType.INCIDENT)
+    call.collect_events()
+
+    call.link(world.meta(), LinkKind.CALL, other.id)
+
+    [event] = call.collect_events()
+    assert (names([event]), event.kind) == (["Linked"], "call")
+    assert call.linked_call_ids == [other.id]
 
 
 def test_linking_a_rejected_call_is_refused(bare_world: World) -> None:

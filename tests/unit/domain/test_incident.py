@@ -196,13 +196,6 @@ def test_the_route_is_checked_against_the_registered_components_not_the_links(
     assert incident.route is RecoveryRoute.CHANGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug (invariant 10): with route 'both' the 'change first' check only "
-    "looks for any child; once the change is aborted the workaround service request "
-    "alone takes the incident to 'workflow fulfilled' although a registered MIC still "
-    "needs changing (with route 'change' the same decision is refused)",
-)
 def test_an_incident_that_needs_a_change_is_not_fulfilled_by_the_workaround_alone(
     world: World,
 ) -> None:

@@ -200,14 +200,9 @@ def test_changing_a_component_that_is_not_in_the_mir_is_refused(world: World) ->
         update_mir(rfc, world.meta(), [RetireMic(some_id("ghost"), "gone")], dict(world.mics))
 
 
-# -- known defects ------------------------------------------------------------------------
+# -- regression tests (formerly known defects) --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug: workflow.update_mir applies its operations one by one; when a later "
-    "operation is refused, the MICs changed by earlier ones keep their pending events",
-)
 def test_a_refused_mir_update_changes_no_component(world: World) -> None:
     rfc = rfc_at("update_mir", world).root
     facility = world.facility
@@ -220,11 +215,6 @@ def test_a_refused_mir_update_changes_no_component(world: World) -> None:
         update_mir(rfc, world.meta(), operations, dict(world.mics))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug: workflow.update_mir registers a code that is already in the MIR as a "
-    "second aggregate with the same id at version 1 (it only fails later, on save)",
-)
 def test_registering_a_component_that_is_already_registered_is_refused(world: World) -> None:
     rfc = rfc_at("update_mir", world).root
     facility = world.facility

@@ -25,9 +25,11 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
 )
 
+from domain.agreements import AgreementStatus
 from domain.calls import (
     CALL_CLASSES,
     CalendarSection,
@@ -35,6 +37,7 @@ from domain.calls import (
     ChangeCall,
     Evaluation,
     IncidentCall,
+    LinkKind,
     MonitoringSignal,
     RecoveryRoute,
     RiskCall,
@@ -44,6 +47,7 @@ from domain.calls import (
 from domain.mir import MicClass
 from domain.patterns import (
     WORKFLOWS,
+    AgreementKind,
     CallType,
     Effect,
     FulfilmentKind,
@@ -55,10 +59,13 @@ from domain.patterns import (
     Urgency,
     WorkflowType,
 )
-from domain.shared import DomainError
+from domain.shared import DomainError, aggregate_id
 from domain.workflow import (
     ChangeMicAttributes,
+    MirOperation,
     RegisterMic,
+    RelateMics,
+    RetireMic,
     accept_or_reject,
     child_outcome,
     draft_offer,
@@ -190,13 +197,25 @@ class CallTreeMachine(RuleBasedStateMachine):
             ids = [some_id(f"risk {n}") for n in range(improvements + 1)]
             call.evaluate(self.world.meta(), evaluation, ids)
 
-    def update_mir(self, rfc: ChangeCall, register: bool) -> None:
-        operation = (
-            RegisterMic(f"component-{rfc.tracking_number}", MicClass.SOFTWARE, "c", INTERNAL_TEAM)
-            if register
-            else ChangeMicAttributes(self.world.facility.id, {"version": rfc.tracking_number})
-        )
-        for mic in update_mir(rfc, self.world.meta(), [operation], dict(self.world.mics)):
+    def mir_operations(self, rfc: ChangeCall, draw: Callable[..., Any]) -> list[MirOperation]:
+        """A batch of 1-3 MIR operations, each valid or not (refused batches change nothing)."""
+        facility, code = self.world.facility, f"component-{rfc.tracking_number}"
+        new_id = aggregate_id(self.world.clock.tenant_id, "mic", code)
+        choices: list[MirOperation] = [
+            RegisterMic(code, MicClass.SOFTWARE, "c", INTERNAL_TEAM, {"tier": "1"}),
+            ChangeMicAttributes(facility.id, {"version": rfc.tracking_number}),
+            ChangeMicAttributes(new_id, {"tier": None}),  # valid only after registering it
+            ChangeMicAttributes(facility.id, {"no such attribute": None}),
+            RelateMics(new_id, "depends-on", facility.id),
+            RetireMic(new_id, "replaced"),
+            RegisterMic(facility.code, MicClass.SOFTWARE, "again", INTERNAL_TEAM),  # duplicate
+            RetireMic(some_id("ghost"), "gone"),  # not in the MIR
+        ]
+        first = draw(st.sampled_from(choices[:2]))
+        return [first, *draw(st.lists(st.sampled_from(choices), max_size=2))]
+
+    def update_mir(self, rfc: ChangeCall, operations: list[MirOperation]) -> None:
+        for mic in update_mir(rfc, self.world.meta(), operations, dict(self.world.mics)):
             if mic.id not in self.world.mics:
                 self.tree.mics.append(mic)
             self.world.mics[mic.id] = mic
@@ -212,12 +231,10 @@ class CallTreeMachine(RuleBasedStateMachine):
 
     def put_in_force(self, wish: WishCall) -> None:
         offer = self.tree.offer_of(wish)
-        # Only predecessors still in force: the other cases are known domain bugs (see
-        # test_agreement.py, the xfail tests on put_in_force).
         predecessors = [
             a
             for a in self.world.agreements.values()
-            if a.is_in_force and any(new.supersedes == a.id for new in offer)
+            if any(new.supersedes == a.id for new in offer)
         ]
         put_in_force(wish, self.world.meta(), offer, predecessors)
 
@@ -261,15 +278,17 @@ class CallTreeMachine(RuleBasedStateMachine):
             agreements = list(world.agreements.values())
             return lambda: accept_or_reject(call, meta(), world.organization, agreements)
         if step == "review":
-            if isinstance(call, WishCall) and any(
-                a.status.value == "agreed" for a in self.tree.offer_of(call)
+            if (
+                isinstance(call, WishCall)
+                and any(a.status is AgreementStatus.AGREED for a in self.tree.offer_of(call))
+                and data.draw(st.integers(0, 3), label="put in force") > 0
             ):
                 return lambda: self.put_in_force(call)
             agreed = data.draw(st.integers(0, 3), label="requester agrees") > 0
             return lambda: call.verify_with_requester(meta(), agreed=agreed)
         if step == "update_mir":
-            register = data.draw(st.booleans(), label="register")
-            return lambda: self.update_mir(call, register)
+            operations = self.mir_operations(call, data.draw)
+            return lambda: self.update_mir(call, operations)
         if step == "evaluate_close":
             if call.evaluation is not None:
                 return lambda: call.close(meta())
@@ -294,7 +313,7 @@ class CallTreeMachine(RuleBasedStateMachine):
             ),
             "link": lambda: call.link(
                 meta(),
-                draw(st.sampled_from(["service", "mic", "call"])),
+                draw(st.sampled_from(["service", "mic", "call", LinkKind.CALL, "document"])),
                 draw(st.sampled_from([world.service.id, world.facility.id, call.id])),
             ),
             "fork": lambda: open_child(self.tree, call, draw(st.sampled_from(PROCESSES))) and None,
@@ -335,7 +354,7 @@ class CallTreeMachine(RuleBasedStateMachine):
                 "test_and_release": lambda: call.test_and_release(
                     meta(), "report", approved=draw(st.booleans()), approver="cab"
                 ),
-                "update_mir": lambda: self.update_mir(call, draw(st.booleans())),
+                "update_mir": lambda: self.update_mir(call, self.mir_operations(call, draw)),
                 "record_mir_update": lambda: call.record_mir_update(meta(), []),
             }
         elif isinstance(call, IncidentCall):
@@ -405,6 +424,22 @@ class CallTreeMachine(RuleBasedStateMachine):
         call = self.pick_workable(index)
         self.attempt(call, self.natural_step(call, data))
 
+    def finished_children(self) -> list[Call]:
+        """Open child calls that already reached an outcome (fulfilled or no agreement)."""
+        return [
+            c
+            for c in self.tree.calls
+            if c.is_open and not c.is_root and child_outcome(c) is not None
+        ]
+
+    @precondition(lambda self: bool(self.finished_children()))
+    @rule(index=st.integers(0, 63))
+    def abandon_a_child_that_reached_an_outcome(self, index: int) -> None:
+        """Abort (instead of evaluate and close) a child that was fulfilled or not agreed."""
+        finished = self.finished_children()
+        call = finished[index % len(finished)]
+        self.attempt(call, lambda: call.abort(self.world.meta(), "abandoned"))
+
     @rule(index=st.integers(0, 63), data=st.data())
     def fire_any_command_at_any_call(self, index: int, data: st.DataObject) -> None:
         call = self.pick(index)
@@ -454,8 +489,9 @@ class CallTreeMachine(RuleBasedStateMachine):
                 link = parent.children[child.id]
                 assert link.process is child.process
                 assert link.outcome == child_outcome(child)
-                if child.status is Status.CLOSED:
-                    assert link.closed
+                # done = closed, or aborted (before or after an outcome): never stuck open
+                assert link.closed == (not child.is_open), child.tracking_number
+                assert link.aborted == (child.status is Status.ABORTED), child.tracking_number
 
     @invariant()
     def closed_means_evaluated_with_a_risk_per_improvement(self) -> None:
@@ -483,6 +519,41 @@ class CallTreeMachine(RuleBasedStateMachine):
                     child.process is Process.OPERATE and child.fulfilment is not None
                     for child in self.children_of(call)
                 )
+
+    @invariant()
+    def an_incident_needing_a_change_is_fulfilled_only_through_a_fulfilled_change(self) -> None:
+        for call in self.calls:
+            if (
+                isinstance(call, IncidentCall)
+                and call.fulfilment is not None
+                and call.route is not RecoveryRoute.OPERATE
+            ):
+                assert any(
+                    child.process is Process.CHANGE and child.fulfilment is not None
+                    for child in self.children_of(call)
+                ), call.tracking_number
+
+    @invariant()
+    def agreements_come_into_force_only_after_the_realization_updated_the_mir(self) -> None:
+        for agreement in self.tree.agreements:
+            if any(status == AgreementStatus.IN_FORCE.value for status, _ in agreement.history):
+                wish = next(c for c in self.tree.calls if c.id == agreement.wish_call_id)
+                assert any(
+                    child.process is Process.CHANGE
+                    and child.status is Status.CLOSED
+                    and child.fulfilment is not None
+                    and getattr(child, "updated_mic_ids", None)
+                    for child in self.children_of(wish)
+                ), agreement.code
+
+    @invariant()
+    def a_customer_has_at_most_one_sa_in_force(self) -> None:
+        in_force = [
+            a
+            for a in self.world.agreements.values()
+            if a.is_in_force and a.kind is AgreementKind.SA
+        ]
+        assert len({a.customer for a in in_force}) == len(in_force)
 
     @invariant()
     def the_workflow_once_resolved_never_changes_and_belongs_to_the_root(self) -> None:

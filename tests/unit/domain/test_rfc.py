@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from domain.calls import (
+    ChangeWindowError,
     DeploymentRequiredError,
     Evaluation,
     ForkNotAllowedError,
@@ -48,8 +49,16 @@ def test_a_change_window_that_ends_before_it_starts_is_refused(world: World) -> 
     rfc = rfc_at("plan", world).root
     start = world.clock.now
 
-    with refused(WrongStepError, "must end after it starts", rfc):
+    with refused(ChangeWindowError, "must end after it starts", rfc):
         rfc.plan(world.meta(), "minor", "plan", start, start)
+
+
+def test_a_change_window_in_naive_local_time_is_refused(world: World) -> None:
+    rfc = rfc_at("plan", world).root
+    naive_start = world.clock.now.replace(tzinfo=None)
+
+    with refused(ChangeWindowError, "timezone-aware", rfc):
+        rfc.plan(world.meta(), "minor", "plan", naive_start, world.clock.now + timedelta(hours=1))
 
 
 def test_preparing_a_change_records_its_test_and_deployment_plans(world: World) -> None:

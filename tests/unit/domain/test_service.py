@@ -85,3 +85,12 @@ def test_a_retired_service_can_be_neither_revised_nor_retired_again() -> None:
         service.revise(clock.meta(), "Visa", INTERNAL_TEAM, specification())
     with refused(ServiceError, "cannot be retired", service):
         service.retire(clock.meta(), "gone again")
+
+
+def test_a_service_cannot_be_revised_to_a_blank_name() -> None:
+    clock = Clock()
+    service = Service.register(clock.meta(), "visa", "Visa", INTERNAL_TEAM, specification())
+    service.collect_events()
+
+    with refused(ServiceError, "service visa needs a name", service):
+        service.revise(clock.meta(), "   ", INTERNAL_TEAM, specification())

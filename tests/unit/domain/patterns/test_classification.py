@@ -12,6 +12,7 @@ from domain.patterns import (
     Likelihood,
     Urgency,
 )
+from domain.shared import DomainError
 
 
 def test_default_scheme_round_trips_through_dict_and_json() -> None:
@@ -74,3 +75,9 @@ def test_from_dict_rejects_missing_keys() -> None:
     del data["risk_matrix"]
     with pytest.raises(ClassificationError, match="malformed"):
         ClassificationScheme.from_dict(data)
+
+
+def test_a_malformed_scheme_is_refused_with_a_domain_error() -> None:
+    assert issubclass(ClassificationError, DomainError)
+    with pytest.raises(DomainError, match="a scheme version starts at 1"):
+        ClassificationScheme(version=0)
