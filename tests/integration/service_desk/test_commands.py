@@ -6,12 +6,21 @@ from uuid import uuid4
 import pytest
 
 from domain.calls import ServiceLinkRequiredError, WrongStepError
-from domain.commands import AcceptCall, ClassifyCall, ExecuteActivities, SubmitCall
+from domain.commands import (
+    AcceptCall,
+    ClassifyCall,
+    ExecuteActivities,
+    RegisterService,
+    SubmitCall,
+)
+from domain.mir import MicAlreadyRegisteredError, MicClass
+from domain.organization import OrganizationError
 from domain.patterns import CallType, Impact, Status, Urgency
 from domain.shared import CommandContext
-from gateway.demo.deployment import DemoTenant
-from gateway.demo.driver import Desk
-from gateway.demo.scenario import agree_first_service, service_id
+from domain.workflow import RegisterMic
+from gateway.demo.deployment import DemoTenant, specification
+from gateway.demo.driver import Desk, drive_change, submit
+from gateway.demo.scenario import agree_first_service, mic_id, service_id
 from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
@@ -142,3 +151,44 @@ def test_one_tenant_cannot_load_another_tenants_call(
     with pytest.raises(RecordNotFoundError):
         desk_b.app.call(call_id)
     assert call_id not in set(desk_b.app.iter_call_ids())
+
+
+def test_registering_a_mic_twice_is_refused_and_stores_nothing(
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+) -> None:
+    # given a tenant whose first service's application is in the MIR
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    code = f"{tenant.services[0].code}-app"
+    sid = service_id(tenant.slug, tenant.services[0].code)
+    rfc = submit(
+        desk, CallType.RFC, "Reinstall the application", "key-user", tenant.customer, [sid]
+    )
+    again = RegisterMic(code, MicClass.SOFTWARE, "a second copy", "ops", {"version": "9"})
+    # when a change registers the same MIC again
+    before = _notification_count(desk.app)
+    with pytest.raises(MicAlreadyRegisteredError, match=f"{code} is already registered"):
+        drive_change(desk, rfc, "application", [again])
+    # then the MIR update stored nothing: the change still waits at its MIR step
+    stored_by_the_steps_before = _notification_count(desk.app) - before
+    assert desk.app.call(rfc).step == "update_mir"
+    assert stored_by_the_steps_before > 0
+    mic = desk.app.repository.get(mic_id(tenant.slug, code))
+    assert mic.attributes["version"] == "1.0"
+
+
+def test_a_service_owned_by_an_unknown_team_is_refused(
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+) -> None:
+    tenant, desk = seeded()
+    before = _notification_count(desk.app)
+    with pytest.raises(OrganizationError, match="team ghosts is unknown"):
+        desk.run(
+            RegisterService(
+                code="extra",
+                name="Extra service",
+                owner_team="ghosts",
+                specification=specification(tenant.services[0]),
+            )
+        )
+    assert _notification_count(desk.app) == before
