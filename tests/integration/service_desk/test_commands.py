@@ -140,6 +140,10 @@ def test_a_concurrent_command_through_execute_reports_a_conflict(
         desk.run(AcceptCall(call_id=call_id))
     monkeypatch.undo()
     assert [e.originator_version for e in desk.app.repository.event_store.get(call_id)] == [1, 2]
+    # The loser's in-memory change never reached the cache: a reload shows the stored call.
+    reloaded = desk.app.call(call_id)
+    assert reloaded.version == 2
+    assert [e.originator_version for e in reloaded.collect_events()] == []
 
 
 def test_one_tenant_cannot_load_another_tenants_call(

@@ -166,3 +166,14 @@ def test_closing_shared_datastores_lets_new_applications_open_fresh_ones(
     after = probe(pg_settings.postgres_env())
     assert after.factory.datastore is not before.factory.datastore
     assert after.recorder.max_notification_id() is None
+
+
+def test_the_pool_hands_out_the_connection_returned_last(pg_settings: StorageSettings) -> None:
+    app = type("ProbeSeven", (Application,), {"name": "probe_seven"})(pg_settings.postgres_env())
+    pool = app.factory.datastore.pool  # type: ignore[attr-defined]
+    first, second = pool.getconn(), pool.getconn()
+    pool.putconn(first)
+    pool.putconn(second)
+    again = pool.getconn()
+    pool.putconn(again)
+    assert again is second
