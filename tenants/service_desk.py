@@ -2,7 +2,7 @@
 
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -86,7 +86,9 @@ class ServiceDesk(Application[UUID]):
     ) -> TAggregate:
         """Load an aggregate of ``kind``, refusing a missing one or a stale expected version."""
         try:
-            found: Any = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+            found: Any = self.repository.get(
+                aggregate_id, deepcopy_from_cache=False, projector_func=_project
+            )
         except AggregateNotFoundError:
             raise RecordNotFoundError(
                 f"{what} {aggregate_id} does not exist in tenant {self.tenant_id}"
@@ -105,7 +107,7 @@ class ServiceDesk(Application[UUID]):
 
     def exists(self, aggregate_id: UUID) -> bool:
         try:
-            self.repository.get(aggregate_id, deepcopy_from_cache=False)
+            self.repository.get(aggregate_id, deepcopy_from_cache=False, projector_func=_project)
         except AggregateNotFoundError:
             return False
         return True
@@ -175,6 +177,16 @@ class ServiceDesk(Application[UUID]):
     def pending(self, *aggregates: Any) -> list[Any]:
         """Only the aggregates that have new events to save."""
         return [aggregate for aggregate in aggregates if aggregate.pending_events]
+
+
+def _project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events to an aggregate (None for a new one), as the library's default
+    projector does, minus its per-event runtime Protocol check: our events are all
+    ``Aggregate.Event`` subclasses, and that check took several percent of a command's CPU.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def _private_copy(aggregate: TAggregate) -> TAggregate:

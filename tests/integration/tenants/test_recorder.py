@@ -60,3 +60,19 @@ def test_a_version_stored_twice_is_an_integrity_error_and_stores_nothing(
     with pytest.raises(IntegrityError):
         recorder.insert_events(_events(originator, range(2, 4)))  # 2 clashes, 3 is new
     assert [e.originator_version for e in recorder.select_events(originator)] == [1, 2]
+
+
+def test_a_single_event_goes_through_the_scalar_function_and_gets_the_next_position(
+    recorder: TenantApplicationRecorder,
+) -> None:
+    originator = uuid4()
+    [first] = recorder.insert_events(_events(originator, range(1, 2)))
+    [second] = recorder.insert_events(_events(originator, range(2, 3)))
+    assert second > first
+    with pytest.raises(IntegrityError):
+        recorder.insert_events(_events(originator, range(2, 3)))
+    stored = recorder.select_events(originator)
+    assert [(e.originator_version, e.topic) for e in stored] == [
+        (1, "tests:Event"),
+        (2, "tests:Event"),
+    ]
