@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.calls import ServiceLinkRequiredError, WrongStepError
+from domain.calls import Call, ServiceLinkRequiredError, WrongStepError
 from domain.commands import (
     AcceptCall,
     ClassifyCall,
@@ -196,3 +196,26 @@ def test_a_service_owned_by_an_unknown_team_is_refused(
             )
         )
     assert _notification_count(desk.app) == before
+
+
+def test_read_only_call_loads_never_share_an_object_with_a_command(
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    call_id = _incident(desk, tenant).aggregate_id  # type: ignore[attr-defined]
+    desk.run(AcceptCall(call_id=call_id))
+    reader = desk.app.load(call_id, Call, "call", for_update=False)
+    writer = desk.app.load(call_id, Call, "call")
+    assert reader is not writer
+    assert reader.version == writer.version == 2
+    # A change the writer has not saved is invisible to readers and to the next command.
+    writer.classify(
+        CommandContext("x", START, uuid4(), uuid4()).meta(tenant.slug),
+        desk.app.organization().scheme,
+        "network",
+        Impact.LOW,
+        Urgency.LOW,
+    )
+    assert desk.app.load(call_id, Call, "call", for_update=False).category is None
+    assert desk.app.call(call_id).version == 2
