@@ -141,21 +141,29 @@ class ServiceDesk(Application[UUID]):
 
     def service_agreements_of(self, customer: str) -> list[Agreement]:
         """The SAs ever drafted for ``customer`` (read-only), found through an index that
-        reads only the notifications added since it last looked."""
+        reads only the part of the log added since it last looked."""
         with self._sa_index_lock:
-            start = self._sa_index_position + 1
-            for notification in self.recorder.select_notifications(
-                start=start, limit=1_000_000, topics=_AGREEMENT_CREATED_TOPICS
-            ):
-                drafted = self.mapper.to_domain_event(notification)
-                if (
-                    isinstance(drafted, Agreement.Drafted)
-                    and drafted.kind == AgreementKind.SA.value
-                ):
-                    self._sa_index.setdefault(drafted.customer, []).append(drafted.originator_id)
-                self._sa_index_position = notification.id
+            self._catch_up_sa_index()
             ids = list(self._sa_index.get(customer, ()))
         return [self.load(i, Agreement, "agreement", for_update=False) for i in ids]
+
+    def _catch_up_sa_index(self) -> None:
+        # Read up to the head as it is now, and remember the head, not the last match:
+        # otherwise every lookup rescans everything since the last SA was drafted. Writers
+        # commit in notification order (the table lock), so nothing appears below the head.
+        head = self.recorder.max_notification_id() or 0
+        if head <= self._sa_index_position:
+            return
+        for notification in self.recorder.select_notifications(
+            start=self._sa_index_position + 1,
+            limit=head - self._sa_index_position,
+            stop=head,
+            topics=_AGREEMENT_CREATED_TOPICS,
+        ):
+            drafted = self.mapper.to_domain_event(notification)
+            if isinstance(drafted, Agreement.Drafted) and drafted.kind == AgreementKind.SA.value:
+                self._sa_index.setdefault(drafted.customer, []).append(drafted.originator_id)
+        self._sa_index_position = head
 
     def iter_call_ids(self) -> Iterator[UUID]:
         """Ids of every call ever submitted in this tenant, in submission order."""
