@@ -1,0 +1,1 @@
+"""The read side: relay to Kafka, projection runtime, read models, rebuild."""

@@ -20,7 +20,7 @@ from domain.shared import CommandContext
 from tenants import ownership
 from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
 from tenants.handlers import handler_for
-from tenants.transcodings import EventMetaAsDict
+from tenants.transcodings import register_transcodings
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -52,8 +52,7 @@ class ServiceDesk(Application[UUID]):
         self._sa_index_lock = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(EventMetaAsDict())
+        register_transcodings(transcoder)
 
     def execute(self, command: object, context: CommandContext) -> CommandResult:
         """Run one command; every aggregate it touched is saved in one transaction."""

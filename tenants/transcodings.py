@@ -2,7 +2,14 @@
 
 from typing import Any
 
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+    UUIDAsHex,
+)
 
 from domain.shared import EventMeta
 
@@ -24,3 +31,18 @@ class EventMetaAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> EventMeta:
         return EventMeta(**data)
+
+
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    """Every transcoding a tenant application's stored events use (the library's own too)."""
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DecimalAsStr())
+    transcoder.register(DatetimeAsISO())
+    transcoder.register(EventMetaAsDict())
+
+
+def event_mapper() -> Mapper[Any]:
+    """Decodes stored tenant events outside their application (relay, projections)."""
+    transcoder = JSONTranscoder()
+    register_transcodings(transcoder)
+    return Mapper(transcoder=transcoder)

@@ -1,0 +1,1 @@
+"""One folder per read model: ``model.py`` (how events change it), ``queries.py`` (reads)."""
