@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.patterns import CURRENT_VERSION, export_workflow_templates
+from gateway import flow
 from domain.shared import DomainError
 from tenants.errors import TenantError
 from tenants.runtime import TenantStores
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--version", default=CURRENT_VERSION)
     export.add_argument("--out", type=Path, help="directory for one file per template")
     export.set_defaults(handler=export_patterns)
+    flow.register(commands)
     return parser
 
 
