@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.patterns import CURRENT_VERSION, export_workflow_templates
-from gateway import flow
 from domain.shared import DomainError
+from gateway import flow
 from tenants.errors import TenantError
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
