@@ -99,16 +99,35 @@ class Projector:
         dead_letters: Sequence[DeadLetter] = (),
         also: Callable[[Tx], None] | None = None,
     ) -> BatchResult:
-        """Apply a batch in one transaction; ``also`` runs in it too (e.g. Kafka offsets)."""
+        """Apply a batch in one transaction; ``also`` runs in it too (e.g. Kafka offsets).
+
+        The batch first runs pipelined, without savepoints. Only if a read model fails
+        somewhere is it rolled back and run again event by event, each in a savepoint, so
+        the failing event is parked and the rest still lands.
+        """
+        try:
+            return self._apply(envelopes, dead_letters, also, careful=False)
+        except Exception:  # any read-model failure: redo the batch carefully
+            log.info("a read model failed in a batch of %d; applying it carefully", len(envelopes))
+            return self._apply(envelopes, dead_letters, also, careful=True)
+
+    def _apply(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        dead_letters: Sequence[DeadLetter],
+        also: Callable[[Tx], None] | None,
+        *,
+        careful: bool,
+    ) -> BatchResult:
         result = BatchResult()
-        with self.store.transaction() as tx:
+        with self.store.transaction(pipelined=not careful) as tx:
             positions = self._positions(tx, {e.tenant for e in envelopes})
             seen = dict(positions)
             for letter in dead_letters:
                 park(tx, letter)
                 result.parked += 1
             for envelope in envelopes:
-                self._apply_one(tx, envelope, seen, result)
+                self._apply_one(tx, envelope, seen, result, careful)
             changed = [(key, pos) for key, pos in seen.items() if positions.get(key) != pos]
             if changed:
                 tx.executemany(_UPSERT_TRACKING, [(m, t, pos) for (m, t), pos in changed])
@@ -122,6 +141,7 @@ class Projector:
         envelope: EventEnvelope,
         seen: dict[tuple[str, str], int],
         result: BatchResult,
+        careful: bool,
     ) -> None:
         due = [
             model
@@ -144,6 +164,9 @@ class Projector:
             result.parked += 1
             return
         for model in wanted:
+            if not careful:
+                model.apply(tx, envelope, event)
+                continue
             try:
                 with tx.savepoint():
                     model.apply(tx, envelope, event)

@@ -45,8 +45,12 @@ class Tx(Protocol):
 class ReadStore(Protocol):
     dialect: Dialect
 
-    def transaction(self) -> Any:
-        """A context manager yielding a Tx, committed on a clean exit."""
+    def transaction(self, *, pipelined: bool = False) -> Any:
+        """A context manager yielding a Tx, committed on a clean exit.
+
+        ``pipelined``: statements are sent without waiting for each result (PostgreSQL),
+        for batches that mostly write; an error then surfaces at the next read or at commit.
+        """
         ...
 
     def ddl(self, statement: str) -> str: ...
@@ -100,7 +104,7 @@ class SqliteReadStore:
         self._lock = threading.RLock()
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Tx]:  # noqa: ARG002 (in-process)
         with self._lock:
             self._connection.execute("BEGIN IMMEDIATE")
             try:
@@ -164,9 +168,14 @@ class PostgresReadStore:
         self._lock = threading.RLock()
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        with self._lock, self._connection.transaction():
-            yield _PostgresTx(self._connection)
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Tx]:
+        with self._lock:
+            if not pipelined:
+                with self._connection.transaction():
+                    yield _PostgresTx(self._connection)
+                return
+            with self._connection.pipeline(), self._connection.transaction():
+                yield _PostgresTx(self._connection)
 
     def ddl(self, statement: str) -> str:
         return statement.format(**_DDL_TYPES["postgres"])

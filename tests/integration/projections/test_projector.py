@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from domain.catalog import ServiceSpecification
 from domain.commands import RegisterService, RetireService
@@ -98,3 +99,28 @@ def test_an_undecodable_event_is_parked_and_the_rest_of_the_batch_lands(
     assert "JSON" in str(error) or "Expecting" in str(error)
     assert len(queries.services(read_store, tenant.slug)) == len(tenant.services) - 1
     assert projector.position("catalog", tenant.slug) == envelopes[-1].notification_id
+
+
+class _FailsOnRetirement(CatalogReadModel):
+    """The catalog, with a bug: it cannot handle retirements."""
+
+    def apply(self, tx: Any, envelope: EventEnvelope, event: Any) -> None:
+        if envelope.event_type == "Service.Retired":
+            tx.execute("INSERT INTO no_such_table VALUES (1)")
+        super().apply(tx, envelope, event)
+
+
+def test_a_read_model_failing_on_one_event_parks_it_and_keeps_the_rest(
+    stores: TenantStores[ServiceDesk], read_store: ReadStore, seeded: Seeded
+) -> None:
+    tenant, desk = seeded()
+    first, second = tenant.services[0], tenant.services[1]
+    desk.run(RetireService(service_id=service_id(tenant.slug, first.code), reason="replaced"))
+    desk.run(RetireService(service_id=service_id(tenant.slug, second.code), reason="merged"))
+    projector = Projector(read_store, [_FailsOnRetirement()])
+    result = projector.apply(_envelopes(stores, tenant.slug))
+    assert result.parked == 2
+    assert [source for source, _, _ in _dead_letters(read_store)] == ["read model catalog"] * 2
+    rows = queries.services(read_store, tenant.slug)  # both still active: retirements parked
+    assert {r.code for r in rows} == {s.code for s in tenant.services}
+    assert projector.position("catalog", tenant.slug) == desk.app.recorder.max_notification_id()
