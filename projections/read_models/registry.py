@@ -1,0 +1,10 @@
+"""Every read model the projection workers feed: add yours here, one line each."""
+
+from projections.read_model import ReadModel
+from projections.read_models.catalog.model import CatalogReadModel
+
+
+def all_read_models() -> list[ReadModel]:
+    return [
+        CatalogReadModel(),
+    ]
