@@ -1,0 +1,1 @@
+"""The call queue of each tenant: open calls by process, status, priority, team and service."""

@@ -1,0 +1,100 @@
+"""The call queue: every call of a tenant with what a desk filters and sorts it by.
+
+One row per call. Open calls make the queue; closed, aborted and rejected calls stay
+with ``is_open = 0`` so a late event still finds its row and a desk can look back, but
+every index the queue reads starts with ``(tenant, is_open)`` so they cost the open
+queue nothing. Service links live in their own table for "filter by service".
+See :mod:`projections.read_models.call_lifecycle.state` for how the team is derived.
+"""
+
+from typing import Any, ClassVar
+
+from domain.calls.call_intake import CallIntake
+from domain.catalog import Service
+from projections.envelope import EventEnvelope
+from projections.read_model import ReadModel
+from projections.read_models.call_lifecycle.rows import (
+    STATE_COLUMNS_DDL,
+    ServiceOwners,
+    follow_owner,
+    insert_state,
+    load_state,
+    save_state,
+)
+from projections.read_models.call_lifecycle.state import (
+    CALL_TOPIC_PREFIX,
+    CallState,
+    evolve,
+    submitted,
+)
+from projections.storage import Tx
+
+CALLS = "rm_call_queue_calls"
+SERVICES = "rm_call_queue_services"
+OWNERS = "rm_call_queue_service_owners"
+
+_SERVICE_EVENTS = ("Service.Registered", "Service.Revised")
+
+
+class CallQueueReadModel(ReadModel):
+    name: ClassVar[str] = "call_queue"
+    tables: ClassVar[tuple[str, ...]] = (CALLS, SERVICES, OWNERS)
+
+    def __init__(self) -> None:
+        self._owners = ServiceOwners(OWNERS)
+
+    def ddl(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {CALLS} (tenant TEXT NOT NULL, {STATE_COLUMNS_DDL},"
+            " is_open INTEGER NOT NULL, PRIMARY KEY (tenant, call_id))",
+            f"CREATE INDEX IF NOT EXISTS {CALLS}_by_submitted"
+            f" ON {CALLS} (tenant, is_open, submitted_at, call_id)",
+            f"CREATE INDEX IF NOT EXISTS {CALLS}_by_updated"
+            f" ON {CALLS} (tenant, is_open, updated_at, call_id)",
+            f"CREATE INDEX IF NOT EXISTS {CALLS}_by_team"
+            f" ON {CALLS} (tenant, is_open, team, submitted_at, call_id)",
+            f"CREATE INDEX IF NOT EXISTS {CALLS}_by_team_service"
+            f" ON {CALLS} (tenant, team_service_id)",
+            f"CREATE TABLE IF NOT EXISTS {SERVICES} ("
+            " tenant TEXT NOT NULL, call_id TEXT NOT NULL, service_id TEXT NOT NULL,"
+            " PRIMARY KEY (tenant, call_id, service_id))",
+            f"CREATE INDEX IF NOT EXISTS {SERVICES}_by_service"
+            f" ON {SERVICES} (tenant, service_id, call_id)",
+            self._owners.ddl(),
+        ]
+
+    def handles(self, envelope: EventEnvelope) -> bool:
+        return envelope.topic.startswith(CALL_TOPIC_PREFIX) or (
+            envelope.event_type in _SERVICE_EVENTS
+        )
+
+    def apply(self, tx: Tx, envelope: EventEnvelope, event: Any) -> None:
+        tenant = envelope.tenant
+        if isinstance(event, Service.Registered | Service.Revised):
+            self._owners.record(tx, tenant, event)
+            if isinstance(event, Service.Revised):
+                follow_owner(tx, CALLS, tenant, event)
+            return
+        owner_of = self._owners.lookup(tx, tenant)
+        version = envelope.originator_version
+        if isinstance(event, CallIntake.Submitted):
+            state = submitted(event, version, owner_of)
+            insert_state(tx, CALLS, tenant, state, is_open=int(state.is_open))
+            self._add_services(tx, tenant, state, state.service_ids)
+            return
+        before = load_state(tx, CALLS, tenant, str(envelope.originator_id))
+        if before is None:
+            raise LookupError(f"call {envelope.originator_id} was never submitted")
+        after = evolve(before, event, version, owner_of)
+        save_state(tx, CALLS, tenant, after, is_open=int(after.is_open))
+        self._add_services(tx, tenant, after, after.service_ids[len(before.service_ids) :])
+
+    def _add_services(
+        self, tx: Tx, tenant: str, state: CallState, service_ids: tuple[str, ...]
+    ) -> None:
+        if service_ids:
+            tx.executemany(
+                f"INSERT INTO {SERVICES} (tenant, call_id, service_id) VALUES (%s, %s, %s)"
+                " ON CONFLICT (tenant, call_id, service_id) DO NOTHING",
+                [(tenant, state.call_id, service_id) for service_id in service_ids],
+            )
