@@ -126,8 +126,12 @@ class Projector:
             for letter in dead_letters:
                 park(tx, letter)
                 result.parked += 1
+            pending: dict[str, list[tuple[EventEnvelope, Any]]] = {}
             for envelope in envelopes:
-                self._apply_one(tx, envelope, seen, result, careful)
+                self._apply_one(tx, envelope, seen, result, pending if not careful else None)
+            for model in self.read_models:
+                if pending.get(model.name):
+                    model.apply_many(tx, pending[model.name])
             changed = [(key, pos) for key, pos in seen.items() if positions.get(key) != pos]
             if changed:
                 tx.executemany(_UPSERT_TRACKING, [(m, t, pos) for (m, t), pos in changed])
@@ -141,8 +145,10 @@ class Projector:
         envelope: EventEnvelope,
         seen: dict[tuple[str, str], int],
         result: BatchResult,
-        careful: bool,
+        pending: dict[str, list[tuple[EventEnvelope, Any]]] | None,
     ) -> None:
+        """Decode one envelope and apply it: collected into ``pending`` per read model
+        (fast path, applied after the loop), or at once in a savepoint (careful path)."""
         due = [
             model
             for model in self.read_models
@@ -164,8 +170,8 @@ class Projector:
             result.parked += 1
             return
         for model in wanted:
-            if not careful:
-                model.apply(tx, envelope, event)
+            if pending is not None:
+                pending.setdefault(model.name, []).append((envelope, event))
                 continue
             try:
                 with tx.savepoint():
