@@ -1,0 +1,1 @@
+"""Each tenant's managed infrastructure register, with every component's change history."""
