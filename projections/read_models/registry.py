@@ -1,10 +1,14 @@
 """Every read model the projection workers feed: add yours here, one line each."""
 
 from projections.read_model import ReadModel
+from projections.read_models.agreements.model import AgreementsReadModel
 from projections.read_models.catalog.model import CatalogReadModel
+from projections.read_models.mir.model import MirReadModel
 
 
 def all_read_models() -> list[ReadModel]:
     return [
         CatalogReadModel(),
+        AgreementsReadModel(),
+        MirReadModel(),
     ]
