@@ -69,6 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from gateway.demo.deployment import TENANTS
     from gateway.demo.scenario import run_scenario
     from gateway.demo.summary import completed_workflows, tenant_summary
+    from projections.embedded import InProcessDelivery
 
     settings = _settings(args.data_dir)
     if settings.backend == "sqlite":
@@ -82,6 +83,11 @@ def run_demo(args: argparse.Namespace) -> int:
                 "run the demo against an empty database"
             )
         run_scenario(stores, datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+        delivery = InProcessDelivery(stores)
+        try:
+            projected = delivery.deliver_all()
+        finally:
+            delivery.close()
         completed: set[str] = set()
         for tenant in TENANTS:
             app = stores.runtime.app(tenant.slug)
@@ -89,6 +95,10 @@ def run_demo(args: argparse.Namespace) -> int:
             completed |= completed_workflows(app)
     finally:
         stores.close()
+    print(
+        f"Read models fed in-process: {projected.applied:,} events applied, "
+        f"{projected.parked} parked"
+    )
     print(
         f"Workflows completed: {', '.join(sorted(completed))} ({len(completed)} of 8) "
         f"in {time.perf_counter() - started:.1f} s; data in {_where(settings)}"

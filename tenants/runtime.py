@@ -35,6 +35,11 @@ class TenantRuntime(Generic[TApp]):
         """The registry this runtime checks tenants against."""
         return self._registry
 
+    @property
+    def settings(self) -> StorageSettings:
+        """The storage settings the tenants' event stores use."""
+        return self._settings
+
     def app_class_for(self, slug: str) -> type[TApp]:
         """The application class that stores only ``slug``'s events."""
         return tenant_app_class(self._app_class, slug)
