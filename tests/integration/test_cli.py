@@ -11,7 +11,7 @@ from gateway.cli import main
 @pytest.fixture
 def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data_dir = tmp_path / "data"
-    monkeypatch.setenv("FUNDAMENT_BACKEND", "sqlite")
+    monkeypatch.setenv("FUNDAMENT_STORE", "sqlite")
     monkeypatch.setenv("FUNDAMENT_DATA_DIR", str(data_dir))
     return data_dir
 
