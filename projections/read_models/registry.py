@@ -2,6 +2,8 @@
 
 from projections.read_model import ReadModel
 from projections.read_models.agreements.model import AgreementsReadModel
+from projections.read_models.call_detail.model import CallDetailReadModel
+from projections.read_models.call_queue.model import CallQueueReadModel
 from projections.read_models.catalog.model import CatalogReadModel
 from projections.read_models.mir.model import MirReadModel
 
@@ -11,4 +13,6 @@ def all_read_models() -> list[ReadModel]:
         CatalogReadModel(),
         AgreementsReadModel(),
         MirReadModel(),
+        CallQueueReadModel(),
+        CallDetailReadModel(),
     ]
