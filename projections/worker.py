@@ -171,6 +171,9 @@ class Worker:
             # (a memory broker restarted). Reading from the start is safe, tracking skips.
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_records,
+            # Give up on an absent broker after 5 s (not 30) and let run_forever retry, so
+            # a stop request is noticed and a returning broker is found again quickly.
+            bootstrap_timeout_ms=5_000,
             reconnect_backoff_max_ms=2_000,
         )
         try:

@@ -1,0 +1,156 @@
+"""The projection worker survives what production does to it: a kill between its database
+commit and its Kafka commit, a broker that freezes, a broker that is not there yet."""
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from projections.worker import PollReport
+from tenants.settings import StorageSettings
+from tests.integration.flow.helpers_worker import (
+    PARTITIONS,
+    WorkerFlow,
+    create_topic,
+    wait_until,
+    worker_flow,
+)
+from tests.support.broker import LocalBroker, free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def flow(broker: LocalBroker, pg_settings: StorageSettings) -> Iterator[WorkerFlow]:
+    with worker_flow(broker, pg_settings) as made:
+        yield made
+
+
+def _kafka_committed(flow: WorkerFlow, group: str) -> dict[int, int | None]:
+    consumer = KafkaConsumer(bootstrap_servers=flow.broker.bootstrap, group_id=group)
+    try:
+        return {p: consumer.committed(TopicPartition(flow.topic, p)) for p in range(PARTITIONS)}
+    finally:
+        consumer.close(autocommit=False)
+
+
+def _crash_worker(flow: WorkerFlow, settings: StorageSettings, group: str) -> int:
+    environ = {
+        **os.environ,
+        "FUNDAMENT_STORE": "postgres",
+        "FUNDAMENT_PG_HOST": settings.host,
+        "FUNDAMENT_PG_PORT": str(settings.port),
+        "FUNDAMENT_PG_DBNAME": settings.dbname,
+        "FUNDAMENT_PG_USER": settings.user,
+    }
+    command = [sys.executable, "-m", "tests.support.worker_crash"]
+    arguments = [flow.broker.bootstrap, flow.topic, flow.store.schema, "projections", group]
+    done = subprocess.run(
+        [*command, *arguments], cwd=REPO, env=environ, capture_output=True, timeout=60
+    )
+    return done.returncode
+
+
+def test_a_worker_killed_after_the_database_commit_counts_nothing_twice(
+    flow: WorkerFlow, pg_settings: StorageSettings
+) -> None:
+    tenants = [flow.seed()[0] for _ in range(2)]
+    envelopes = {t.slug: flow.envelopes(t.slug) for t in tenants}
+    for batch in envelopes.values():
+        flow.publish(batch)
+    group = f"g-{uuid4().hex[:8]}"
+
+    assert _crash_worker(flow, pg_settings, group) == 9
+    stored = flow.offsets()
+    assert sum(stored.values()) > 0  # the batch reached the database ...
+    assert set(_kafka_committed(flow, group).values()) == {None}  # ... but never Kafka
+
+    for batch in envelopes.values():
+        flow.publish(batch)  # and the relay re-sent everything meanwhile
+    published = 2 * sum(len(batch) for batch in envelopes.values())
+    worker = flow.worker(group_id=group)
+    reports: list[PollReport] = []
+    wait_until(
+        lambda: sum(flow.offsets().values()) == published,
+        20,
+        step=lambda: reports.append(worker.run_once()),
+    )
+    assert sum(r.records for r in reports) == published - sum(stored.values())
+    for slug, batch in envelopes.items():
+        assert flow.counted(slug) == len(batch)
+        assert flow.position("test_event_counter", slug) == flow.last_id(slug)
+    assert flow.dead_letters() == []
+    committed = {p: o for p, o in _kafka_committed(flow, group).items() if o is not None}
+    assert committed == flow.offsets()
+
+
+def test_a_frozen_broker_delays_the_read_models_and_they_catch_up_when_it_returns(
+    flow: WorkerFlow,
+) -> None:
+    if not flow.broker.controllable:
+        pytest.skip("an external cluster cannot be frozen")
+    before, _ = flow.seed()
+    flow.publish(flow.envelopes(before.slug))
+    worker = flow.worker()
+    stop = threading.Event()
+    running = threading.Thread(target=worker.run_forever, args=(stop,))
+    running.start()
+    try:
+        wait_until(lambda: flow.caught_up(before.slug), 20)
+        after, _ = flow.seed()
+        flow.broker.pause()
+        try:
+            for envelope in flow.envelopes(after.slug):  # buffered while the broker is frozen
+                flow.producer.send(
+                    flow.topic,
+                    key=envelope.kafka_key(),
+                    value=envelope.state,
+                    headers=envelope.kafka_headers(),
+                )
+            stop.wait(2.0)
+            assert not flow.caught_up(after.slug)
+        finally:
+            flow.broker.resume()
+        flow.producer.flush(timeout=20)
+        wait_until(lambda: flow.caught_up(after.slug), 30)
+        assert running.is_alive()
+    finally:
+        stop.set()
+        running.join(timeout=30)
+    assert not running.is_alive()
+    for tenant in (before, after):
+        assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
+        assert flow.service_codes(tenant.slug) == sorted(s.code for s in tenant.services)
+
+
+def test_a_worker_started_before_its_broker_waits_for_it_and_then_projects(
+    flow: WorkerFlow, tmp_path: Path
+) -> None:
+    late = LocalBroker(tmp_path / "late-broker.log", port=free_port())
+    worker = flow.worker(bootstrap=late.bootstrap)
+    stop = threading.Event()
+    running = threading.Thread(target=worker.run_forever, args=(stop,))
+    running.start()
+    try:
+        stop.wait(1.0)  # the worker is failing to connect by now
+        late.start()
+        create_topic(late.bootstrap, flow.topic)
+        tenant, _ = flow.seed()
+        flow.producer.close()
+        flow.producer = KafkaProducer(bootstrap_servers=late.bootstrap, acks="all")
+        flow.publish(flow.envelopes(tenant.slug))
+        wait_until(lambda: flow.caught_up(tenant.slug), 40)
+    finally:
+        stop.set()
+        running.join(timeout=30)
+        late.stop()
+    assert not running.is_alive()
+    assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
