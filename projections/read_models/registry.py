@@ -6,6 +6,7 @@ from projections.read_models.call_detail.model import CallDetailReadModel
 from projections.read_models.call_queue.model import CallQueueReadModel
 from projections.read_models.catalog.model import CatalogReadModel
 from projections.read_models.mir.model import MirReadModel
+from projections.read_models.reporting.model import ReportingReadModel
 
 
 def all_read_models() -> list[ReadModel]:
@@ -15,4 +16,5 @@ def all_read_models() -> list[ReadModel]:
         MirReadModel(),
         CallQueueReadModel(),
         CallDetailReadModel(),
+        ReportingReadModel(),
     ]
