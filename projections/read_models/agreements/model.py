@@ -63,7 +63,7 @@ class AgreementsReadModel(ReadModel):
         elif isinstance(event, Agreement.Superseded):
             successor = str(event.superseded_by)
             _moved(tx, envelope, event, AgreementStatus.SUPERSEDED.value, successor)
-            note = f"superseded by {event.superseded_by}"
+            note = f"superseded by {_code(tx, envelope.tenant, successor) or successor}"
             _status(tx, envelope, event, AgreementStatus.SUPERSEDED.value, event.call_id, note)
 
 
@@ -108,6 +108,14 @@ def _agreement_version(tx: Tx, tenant: str, supersedes: str | None) -> int:
         (tenant, supersedes),
     )
     return int(rows[0][0]) + 1 if rows else 2
+
+
+def _code(tx: Tx, tenant: str, agreement_id: str) -> str | None:
+    rows = tx.fetchall(
+        "SELECT code FROM rm_agreements WHERE tenant = %s AND agreement_id = %s",
+        (tenant, agreement_id),
+    )
+    return str(rows[0][0]) if rows else None
 
 
 def _moved(

@@ -99,9 +99,9 @@ def test_a_new_version_supersedes_the_sa_and_only_the_versions_in_force_cover_th
     assert old.wish_call_id != new.wish_call_id
     history = queries.agreement(read_store, tenant.slug, old.agreement_id)
     assert history is not None
-    assert [(c.status, c.call_id) for c in history.history][-2:] == [
-        ("in force", old.wish_call_id),
-        ("superseded", new.wish_call_id),
+    assert [(c.status, c.call_id, c.note) for c in history.history][-2:] == [
+        ("in force", old.wish_call_id, "in force"),
+        ("superseded", new.wish_call_id, f"superseded by {new.code}"),
     ]
     in_force = queries.agreements_for_service(read_store, tenant.slug, sid, in_force_only=True)
     expected = [new.code, *_underpinning_codes(tenant), *_underpinning_codes(tenant, "-v2")]
