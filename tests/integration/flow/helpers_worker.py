@@ -17,6 +17,7 @@ from gateway.demo.deployment import TENANTS, DemoTenant
 from gateway.demo.driver import Desk
 from gateway.demo.scenario import seed_tenant
 from projections.envelope import EventEnvelope, Headers
+from projections.projector import Projector
 from projections.read_model import ReadModel
 from projections.read_models.catalog import queries
 from projections.read_models.catalog.model import CatalogReadModel
@@ -172,6 +173,7 @@ def worker_flow(broker: LocalBroker, settings: StorageSettings) -> Iterator[Work
     schema = f"rw_{uuid4().hex[:10]}"
     stores = TenantStores.open(settings, ServiceDesk)
     store = PostgresReadStore(settings, schema)
+    Projector(store, read_models())  # the tables exist before any worker starts
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
     flow = WorkerFlow(broker, stores, store, topic, producer)
     try:
