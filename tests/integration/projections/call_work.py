@@ -120,7 +120,7 @@ def _assess(desk: Desk, risk: UUID) -> None:
 
 def dump(store: ReadStore, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
     """Every row of these tables, in a fixed order (all columns, left to right)."""
-    dumped = {}
+    dumped: dict[str, list[tuple[object, ...]]] = {}
     with store.transaction() as tx:
         for table in tables:
             rows = tx.fetchall(f"SELECT * FROM {table}")
@@ -130,4 +130,7 @@ def dump(store: ReadStore, tables: tuple[str, ...]) -> dict[str, list[tuple[obje
 
 def dead_letters(store: ReadStore) -> list[tuple[object, ...]]:
     with store.transaction() as tx:
-        return tx.fetchall("SELECT source, position, error FROM projection_dead_letters")
+        parked: list[tuple[object, ...]] = tx.fetchall(
+            "SELECT source, position, error FROM projection_dead_letters"
+        )
+    return parked
