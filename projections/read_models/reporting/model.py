@@ -34,7 +34,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.calls import CALL_CLASSES, LinkKind
+from domain.calls import CALL_CLASSES, Call, LinkKind
+from domain.calls.call_intake import CallIntake
+from domain.catalog import Service
+from domain.organization import ServiceOrganization
 from domain.patterns import WorkflowType
 from projections.envelope import EventEnvelope
 from projections.read_model import ReadModel
@@ -45,8 +48,11 @@ UNRESOLVED = "unresolved"
 # reporting tables and a tracking number can find that call's row.
 DEFAULT_PSEUDONYM_KEY = b"fundament-reporting-v1"
 
-_PROCESS_OF_CALL_CLASS = {cls.__name__: t.process.value for t, cls in CALL_CLASSES.items()}
-_SUBMITTED = frozenset(f"{name}.Submitted" for name in _PROCESS_OF_CALL_CLASS)
+# Each call class has its own Submitted event (the library redefines the created event per
+# aggregate class), which is how a call's process is told from its first event.
+_PROCESS_OF_SUBMITTED = {
+    cls.Submitted.__qualname__: call_type.process.value for call_type, cls in CALL_CLASSES.items()
+}
 _MICROSECOND = timedelta(microseconds=1)
 
 _DDL = [
@@ -95,16 +101,18 @@ class ReportingReadModel(ReadModel):
         if not pseudonym_key:
             raise ValueError("the reporting pseudonym key must not be empty")
         self._pseudonym_key = pseudonym_key
-        self._handlers: dict[str, Handler] = {
-            "CallIntake.Linked": self._linked,
-            "Call.WorkflowResolved": self._workflow_resolved,
-            "Call.Fulfilled": self._fulfilled,
-            "Call.ReworkRequested": self._rework_requested,
-            "Call.Closed": self._closed,
-            "Service.Registered": self._service_registered,
-            "ServiceOrganization.ReportingConsentChanged": self._consent_changed,
+        handlers: dict[type, Handler] = {
+            CallIntake.Linked: self._linked,  # recorded as such; Call.Linked is an unused copy
+            Call.WorkflowResolved: self._workflow_resolved,
+            Call.Fulfilled: self._fulfilled,
+            Call.ReworkRequested: self._rework_requested,
+            Call.Closed: self._closed,
+            Service.Registered: self._service_registered,
+            ServiceOrganization.ReportingConsentChanged: self._consent_changed,
         }
-        self._handlers.update(dict.fromkeys(_SUBMITTED, self._submitted))
+        # Keyed by event type (the class's qualified name), as envelopes name them.
+        self._handlers = {kind.__qualname__: handler for kind, handler in handlers.items()}
+        self._handlers.update(dict.fromkeys(_PROCESS_OF_SUBMITTED, self._submitted))
 
     def ddl(self) -> list[str]:
         return list(_DDL)
@@ -124,7 +132,7 @@ class ReportingReadModel(ReadModel):
 
     def _submitted(self, tx: Tx, tenant: str, event_type: str, event: Any) -> None:
         key = self.call_key(event.originator_id)
-        process = _PROCESS_OF_CALL_CLASS[event_type.partition(".")[0]]
+        process = _PROCESS_OF_SUBMITTED[event_type]
         at = event.meta.occurred_at
         tx.execute(
             "INSERT INTO rm_reporting_calls (tenant, call_key, process, workflow, opened_month,"
