@@ -13,12 +13,16 @@ as PostgreSQL's ``percentile_cont`` does.
 """
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from domain.patterns import Process, WorkflowType
+from projections.read_models.reporting.model import UNRESOLVED
 from projections.storage import ReadStore, Row, Tx
 
 DEFAULT_THRESHOLD = 5
+_YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 Bucket = tuple[str, str, str, str, str]  # tenant, service id, process, workflow, month
 
@@ -54,6 +58,17 @@ class _Filters:
     process: str | None
     workflow: str | None
     tenant: str | None
+
+    @classmethod
+    def checked(
+        cls, month: str | None, process: str | None, workflow: str | None, tenant: str | None
+    ) -> "_Filters":
+        """The filters, or ValueError naming the one that cannot match anything."""
+        if month is not None and not _YEAR_MONTH.fullmatch(month):
+            raise ValueError(f"month {month!r} is not a year-month such as 2026-11")
+        if workflow is not None and workflow != UNRESOLVED:
+            workflow = WorkflowType(workflow).value
+        return cls(month, None if process is None else Process(process).value, workflow, tenant)
 
     def where(self, month_column: str) -> tuple[str, list[str]]:
         """A WHERE clause on the bucket's columns, the month being ``month_column``."""
@@ -94,12 +109,7 @@ def report(
     """
     if threshold < 1:
         raise ValueError(f"the suppression threshold must be at least 1, not {threshold}")
-    filters = _Filters(
-        month,
-        None if process is None else str(process),
-        None if workflow is None else str(workflow),
-        tenant,
-    )
+    filters = _Filters.checked(month, process, workflow, tenant)
     with store.transaction() as tx:
         tallies = _tallies(tx, filters)
         codes = _service_codes(tx)

@@ -109,6 +109,12 @@ def test_filters_pick_buckets_out_of_the_whole_report(
     w3 = report(read_store, process="recover", workflow="W3", tenant=tenant.slug, threshold=1)
     assert [(r.process, r.workflow, r.opened) for r in w3] == [("recover", "W3", 1)]
     assert report(read_store, tenant="nobody", threshold=1) == []
+    with pytest.raises(ValueError, match="year-month"):
+        report(read_store, month="2026-13")
+    with pytest.raises(ValueError, match="Process"):
+        report(read_store, process="repair")
+    with pytest.raises(ValueError, match="WorkflowType"):
+        report(read_store, workflow="W9")
 
 
 def test_small_counts_are_suppressed_below_a_configurable_threshold(
