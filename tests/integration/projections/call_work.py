@@ -4,23 +4,30 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from domain.calls import CalendarSection
+from domain.calls import CALL_CLASSES, CalendarSection, Evaluation, LinkKind, MonitoringSignal
 from domain.commands import (
+    AbortCall,
     AcceptCall,
     AnalyzeIncident,
     AssessRisk,
     DetermineCause,
+    DraftOffer,
+    ExecuteActivities,
+    FailNegotiation,
     ForkCall,
+    LinkCall,
+    LogMonitoringEvent,
     PlanActivities,
     PlanChange,
     PrepareChange,
+    SpecifyService,
     TestAndRelease,
+    VerifyWithRequester,
 )
 from domain.patterns import CallType, Effect, Impact, Likelihood, Process, RiskKind, Urgency
 from gateway.demo.deployment import DemoTenant
-from gateway.demo.driver import Desk, intake, submit
-from gateway.demo.scenario import service_id
-from projections.storage import ReadStore
+from gateway.demo.driver import Desk, drive_operate, intake, review_and_close, submit
+from gateway.demo.scenario import make_offer, service_id
 
 
 @dataclass(frozen=True)
@@ -118,19 +125,107 @@ def _assess(desk: Desk, risk: UUID) -> None:
     desk.run(DetermineCause(call_id=risk, root_cause="one uplink per site"))
 
 
-def dump(store: ReadStore, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of these tables, in a fixed order (all columns, left to right)."""
-    dumped: dict[str, list[tuple[object, ...]]] = {}
-    with store.transaction() as tx:
-        for table in tables:
-            rows = tx.fetchall(f"SELECT * FROM {table}")
-            dumped[table] = sorted(rows, key=lambda row: [str(value) for value in row])
-    return dumped
+@dataclass(frozen=True)
+class RoughPaths:
+    """Calls that took the detours the demo never takes."""
+
+    change: UUID  # rejected at test, its first deployment aborted, then sent back at review
+    wish: UUID  # negotiation failed: no agreement
+    request: UUID  # a failure seen while executing raised ``raised``
+    raised: UUID  # an incident raised from monitoring, linked to the request
+    unlinked: UUID  # submitted without a service, linked to one afterwards
+    evaluated: UUID  # closed with an improvement, which raised ``improvement``
+    improvement: UUID
 
 
-def dead_letters(store: ReadStore) -> list[tuple[object, ...]]:
-    with store.transaction() as tx:
-        parked: list[tuple[object, ...]] = tx.fetchall(
-            "SELECT source, position, error FROM projection_dead_letters"
+def rough_paths(desk: Desk, tenant: DemoTenant) -> RoughPaths:
+    """Drive the detours; the tenant's first service must be agreed already."""
+    first = service_id(tenant.slug, tenant.services[0].code)
+    customer = tenant.customer
+    change = submit(desk, CallType.RFC, "Replace the router", "key-user", customer, [first])
+    _detoured_change(desk, change)
+    wish = submit(desk, CallType.WISH, "Faster links", "customer-contact", customer, [first])
+    _failed_negotiation(desk, tenant, wish)
+    request = submit(desk, CallType.SERVICE_REQUEST, "Move a desk", "key-user", customer, [first])
+    intake(desk, request, "access")
+    desk.run(
+        PlanActivities(
+            call_id=request,
+            section=CalendarSection.DYNAMIC,
+            planned_for=desk.now,
+            activities=["move the desk"],
         )
-    return parked
+    )
+    desk.run(
+        LogMonitoringEvent(
+            call_id=request, observation="switch port dead", signal=MonitoringSignal.FAILURE
+        )
+    )
+    raised = _newest_call(desk, CallType.INCIDENT)
+    unlinked = submit(desk, CallType.SERVICE_REQUEST, "A printer", "key-user", customer, [])
+    desk.run(LinkCall(call_id=unlinked, kind=LinkKind.SERVICE, target_id=first))
+    evaluated = submit(
+        desk, CallType.SERVICE_REQUEST, "Reset a token", "key-user", customer, [first]
+    )
+    intake(desk, evaluated, "access")
+    desk.run(
+        PlanActivities(
+            call_id=evaluated,
+            section=CalendarSection.DYNAMIC,
+            planned_for=desk.now,
+            activities=["reset"],
+        )
+    )
+    desk.run(ExecuteActivities(call_id=evaluated, result="reset"))
+    review_and_close(desk, evaluated, Evaluation(True, True, "slow", improvements=("automate",)))
+    improvement = desk.app.call(evaluated).improvement_risk_ids[0]
+    return RoughPaths(change, wish, request, raised, unlinked, evaluated, improvement)
+
+
+def _detoured_change(desk: Desk, change: UUID) -> None:
+    intake(desk, change, "network")
+    desk.run(
+        PlanChange(
+            call_id=change,
+            change_category="normal",
+            change_plan="swap the router",
+            scheduled_start=desk.now + timedelta(days=1),
+            scheduled_end=desk.now + timedelta(days=1, hours=1),
+        )
+    )
+    prepare = PrepareChange(
+        call_id=change, test_plan="ping", deployment_plan="swap", continuity_plan_updated=False
+    )
+    desk.run(prepare)
+    desk.run(TestAndRelease(call_id=change, test_report="drops", approved=False, approver="cab"))
+    desk.run(prepare)
+    desk.run(TestAndRelease(call_id=change, test_report="ok", approved=True, approver="cab"))
+    desk.run(ForkCall(call_id=change, target=Process.OPERATE))
+    desk.run(AbortCall(call_id=desk.child_of(change), reason="wrong window"))
+    desk.run(ForkCall(call_id=change, target=Process.OPERATE))
+    drive_operate(desk, desk.child_of(change), "network", "swap the router")
+    desk.run(VerifyWithRequester(call_id=change, agreed=False, feedback="still drops"))
+
+
+def _failed_negotiation(desk: Desk, tenant: DemoTenant, wish: UUID) -> None:
+    offer, teams = make_offer(tenant, "-faster")
+    intake(desk, wish, "service delivery")
+    desk.run(
+        SpecifyService(
+            call_id=wish,
+            functional_design="faster links",
+            technical_design="fibre",
+            solution_teams=teams,
+            cost=90_000,
+        )
+    )
+    desk.run(DraftOffer(call_id=wish, agreements=offer))
+    desk.run(FailNegotiation(call_id=wish, reason="too expensive"))
+
+
+def _newest_call(desk: Desk, call_type: CallType) -> UUID:
+    """The call most recently submitted of a type (from the tenant's log)."""
+    for notification in reversed(desk.app.recorder.select_notifications(1, 100_000)):
+        if notification.topic.endswith(f"{CALL_CLASSES[call_type].__name__}.Submitted"):
+            return UUID(str(notification.originator_id))
+    raise LookupError(f"no {call_type.value} was submitted")

@@ -1,6 +1,5 @@
 """The call detail read model on both backends: the call, its timeline, its workflow tree."""
 
-from collections import defaultdict
 from collections.abc import Callable
 from uuid import UUID
 
@@ -16,7 +15,6 @@ from gateway.demo.scenario import (
     mic_id,
     service_id,
 )
-from projections.envelope import EventEnvelope
 from projections.feed import LogFeed, rebuild
 from projections.projector import Projector
 from projections.read_models.call_detail import queries
@@ -24,13 +22,14 @@ from projections.read_models.call_detail.model import CallDetailReadModel
 from projections.storage import ReadStore
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
-from tests.integration.projections.call_work import (
-    ROUTED_TO,
-    OpenWork,
+from tests.integration.projections.call_checks import (
+    call_events,
+    call_facts,
     dead_letters,
     dump,
-    open_work,
+    row_facts,
 )
+from tests.integration.projections.call_work import ROUTED_TO, OpenWork, open_work, rough_paths
 
 Seeded = Callable[[], tuple[DemoTenant, Desk]]
 
@@ -44,16 +43,6 @@ def _detail(
     feed = LogFeed(stores, Projector(read_store, [CallDetailReadModel()]))
     feed.catch_up(tenant.slug)
     return tenant, desk, work, feed
-
-
-def _call_events(stores: TenantStores[ServiceDesk], tenant: str) -> dict[str, list[EventEnvelope]]:
-    recorder = stores.runtime.app(tenant).recorder
-    by_call: dict[str, list[EventEnvelope]] = defaultdict(list)
-    for notification in recorder.select_notifications(1, 100_000):
-        envelope = EventEnvelope.of(tenant, notification)
-        if envelope.topic.startswith("domain.calls."):
-            by_call[str(envelope.originator_id)].append(envelope)
-    return by_call
 
 
 def test_the_detail_holds_the_call_with_its_intake_data(
@@ -94,13 +83,11 @@ def test_each_timeline_has_every_event_of_its_call_in_order(
     tenant, desk, _, feed = _detail(stores, read_store, seeded)
     drive_reactive(desk, tenant)
     feed.catch_up(tenant.slug)
-    events = _call_events(stores, tenant.slug)
+    events = call_events(stores, tenant.slug)
     assert len(events) > 15
     for call_id, envelopes in events.items():
-        entries = queries.timeline(read_store, tenant.slug, call_id)
-        assert [e.version for e in entries] == list(
-            range(1, desk.app.call(UUID(call_id)).version + 1)
-        )
+        entries = queries.timeline(read_store, tenant.slug, str(call_id))
+        assert [e.version for e in entries] == list(range(1, desk.app.call(call_id).version + 1))
         assert [(e.version, e.notification_id, e.event_type) for e in entries] == [
             (e.originator_version, e.notification_id, e.event_type) for e in envelopes
         ]
@@ -124,6 +111,32 @@ def test_a_timeline_says_what_happened_in_words(
     assert [e.occurred_at for e in entries] == sorted(e.occurred_at for e in entries)
     forked = queries.timeline(read_store, tenant.slug, str(work.awaiting))[-1]
     assert forked.description.startswith("Forked SRQ-") and forked.description.endswith("operate")
+
+
+def test_detours_leave_every_call_as_its_aggregate_says(
+    stores: TenantStores[ServiceDesk], read_store: ReadStore, seeded: Seeded
+) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    paths = rough_paths(desk, tenant)
+    LogFeed(stores, Projector(read_store, [CallDetailReadModel()])).catch_up(tenant.slug)
+    for call_id in call_events(stores, tenant.slug):
+        detail = queries.call(read_store, tenant.slug, str(call_id))
+        assert detail is not None
+        assert row_facts(detail.state) == call_facts(desk.app.call(call_id))
+    raised = queries.call(read_store, tenant.slug, str(paths.raised))
+    assert raised is not None
+    assert (raised.channel, raised.linked_call_ids) == ("monitoring", (str(paths.request),))
+    tree = queries.workflow_tree(read_store, tenant.slug, str(paths.change))
+    assert tree is not None
+    assert [(child.outcome, child.done) for child in tree.children] == [
+        ("aborted", True),
+        ("fulfilled", True),
+    ]
+    words = [e.description for e in queries.timeline(read_store, tenant.slug, str(paths.change))]
+    assert "Rejected at test by cab: drops" in words
+    assert words[-1] == "Rework requested, back to deploy: still drops"
+    assert dead_letters(read_store) == []
 
 
 def test_the_workflow_tree_of_a_w3_incident_runs_recover_change_operate(
@@ -204,7 +217,7 @@ def test_a_rebuild_gives_the_rows_the_live_feed_built(
     live = dump(read_store, CallDetailReadModel.tables)
     rebuild(stores, projector, tenant=tenant.slug)
     assert dump(read_store, CallDetailReadModel.tables) == live
-    calls = sum(len(events) for events in _call_events(stores, tenant.slug).values())
+    calls = sum(len(events) for events in call_events(stores, tenant.slug).values())
     assert len(live["rm_call_detail_timeline"]) == calls
     assert len(live["rm_call_detail_forks"]) > 5
     assert dead_letters(read_store) == []

@@ -2,29 +2,33 @@
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain.catalog import Service
 from domain.commands import AbortCall
-from gateway.demo.deployment import DemoTenant
+from domain.shared import EventMeta
+from gateway.demo.deployment import DemoTenant, specification
 from gateway.demo.driver import Desk, drive_operate
 from gateway.demo.scenario import agree_first_service, drive_reactive, service_id
 from projections.feed import LogFeed, rebuild
 from projections.projector import Projector
+from projections.read_models.call_lifecycle.state import iso
 from projections.read_models.call_queue import queries
 from projections.read_models.call_queue.model import CallQueueReadModel
 from projections.read_models.call_queue.queries import InvalidCursorError, QueueOrder
 from projections.storage import ReadStore
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
-from tests.integration.projections.call_work import (
-    ROUTED_TO,
-    OpenWork,
+from tests.integration.projections.call_checks import (
+    call_events,
+    call_facts,
     dead_letters,
     dump,
-    open_work,
+    row_facts,
 )
+from tests.integration.projections.call_work import ROUTED_TO, OpenWork, open_work, rough_paths
 
 Seeded = Callable[[], tuple[DemoTenant, Desk]]
 
@@ -52,21 +56,57 @@ def test_the_queue_holds_exactly_the_open_calls_as_the_calls_themselves_say(
     assert set(_ids(page)) == work.open()
     assert page.next_cursor is None
     for row in page.calls:
-        call = desk.app.call(UUID(row.call_id))
-        assert (row.tracking_number, row.status, row.step, row.priority, row.category) == (
-            call.tracking_number,
-            call.status.value,
-            call.step,
-            call.priority,
-            call.category,
-        )
-        assert row.workflow == (call.workflow.value if call.workflow else None)
-        assert row.version == call.version
-        assert (row.parent_id, row.root_id) == (
-            str(call.parent_id) if call.parent_id else None,
-            str(call.root_id),
-        )
+        assert row_facts(row) == call_facts(desk.app.call(UUID(row.call_id)))
     assert dead_letters(read_store) == []
+
+
+def test_detours_leave_every_call_as_its_aggregate_says(
+    stores: TenantStores[ServiceDesk], read_store: ReadStore, seeded: Seeded
+) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    paths = rough_paths(desk, tenant)
+    LogFeed(stores, Projector(read_store, [CallQueueReadModel()])).catch_up(tenant.slug)
+    every = queries.open_calls(read_store, tenant.slug, include_closed=True, limit=500).calls
+    assert {UUID(row.call_id) for row in every} == set(call_events(stores, tenant.slug))
+    for row in every:
+        assert row_facts(row) == call_facts(desk.app.call(UUID(row.call_id)))
+    rows = {UUID(row.call_id): row for row in every}
+    assert (rows[paths.change].status, rows[paths.change].step) == ("in progress", "deploy")
+    assert (rows[paths.wish].status, rows[paths.wish].is_open) == ("no agreement", True)
+    owner = tenant.services[0].owner_team
+    assert rows[paths.unlinked].team == rows[paths.raised].team == owner
+    assert rows[paths.improvement].status == "submitted"
+    first = str(service_id(tenant.slug, tenant.services[0].code))
+    by_service = queries.open_calls(read_store, tenant.slug, service_id=first, limit=500)
+    assert paths.unlinked in _ids(by_service)
+    assert dead_letters(read_store) == []
+
+
+def test_open_calls_follow_a_new_owner_of_their_service_unless_routed(
+    stores: TenantStores[ServiceDesk], read_store: ReadStore, seeded: Seeded
+) -> None:
+    tenant, desk, work, feed = _queue(stores, read_store, seeded)
+    new_owner = "cloudco"
+    # No command revises a service yet: store the catalog's Revised event as it would.
+    served = tenant.services[0]
+    at = EventMeta(tenant.slug, "tenant-admin", desk.now, uuid4(), uuid4())
+    service = Service.register(
+        at, served.code, served.name, served.owner_team, specification(served)
+    )
+    assert service.id == service_id(tenant.slug, served.code)
+    service.revise(at, served.name, new_owner, specification(served))
+    _, revised = service.collect_events()
+    desk.app.recorder.insert_events([desk.app.mapper.to_stored_event(revised)])
+    feed.catch_up(tenant.slug)
+    teams = {UUID(c.call_id): c for c in queries.open_calls(read_store, tenant.slug).calls}
+    assert {call_id for call_id, c in teams.items() if c.team == new_owner} == work.open() - {
+        work.routed
+    }
+    assert teams[work.routed].team == ROUTED_TO
+    assert teams[work.submitted].updated_at == iso(desk.now)
+    closed = queries.open_calls(read_store, tenant.slug, include_closed=True, status="closed")
+    assert {c.team for c in closed.calls} == {tenant.services[0].owner_team}
 
 
 def test_filters_narrow_the_queue(
