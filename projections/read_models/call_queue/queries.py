@@ -84,6 +84,7 @@ def open_calls(
 
     Filters combine with AND; ``updated_since`` is inclusive; ``after`` is the
     ``next_cursor`` of the previous page. Exactly ``limit`` calls unless it is the last page.
+    Ended calls (closed, aborted, rejected) are found only with ``include_closed``.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {limit}")

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.calls import Call
 from domain.catalog import Service
 from domain.commands import AbortCall
 from domain.shared import EventMeta
@@ -14,7 +15,7 @@ from gateway.demo.driver import Desk, drive_operate
 from gateway.demo.scenario import agree_first_service, drive_reactive, service_id
 from projections.feed import LogFeed, rebuild
 from projections.projector import Projector
-from projections.read_models.call_lifecycle.state import iso
+from projections.read_models.call_lifecycle.state import CallState, evolve, iso, submitted
 from projections.read_models.call_queue import queries
 from projections.read_models.call_queue.model import CallQueueReadModel
 from projections.read_models.call_queue.queries import InvalidCursorError, QueueOrder
@@ -57,6 +58,8 @@ def test_the_queue_holds_exactly_the_open_calls_as_the_calls_themselves_say(
     assert page.next_cursor is None
     for row in page.calls:
         assert row_facts(row) == call_facts(desk.app.call(UUID(row.call_id)))
+    assert queries.open_calls(read_store, "another-tenant", include_closed=True).calls == []
+    assert queries.queue_counts(read_store, "another-tenant") == []
     assert dead_letters(read_store) == []
 
 
@@ -81,6 +84,31 @@ def test_detours_leave_every_call_as_its_aggregate_says(
     by_service = queries.open_calls(read_store, tenant.slug, service_id=first, limit=500)
     assert paths.unlinked in _ids(by_service)
     assert dead_letters(read_store) == []
+
+
+def test_the_fold_agrees_with_the_call_after_every_single_event(
+    stores: TenantStores[ServiceDesk], seeded: Seeded
+) -> None:
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    open_work(desk, tenant)
+    rough_paths(desk, tenant)
+    owners = {str(service_id(tenant.slug, s.code)): s.owner_team for s in tenant.services}
+    folded = 0
+    for call_id, envelopes in call_events(stores, tenant.slug).items():
+        state: CallState | None = None
+        for envelope in envelopes:
+            event: Any = desk.app.mapper.to_domain_event(envelope.stored_event())
+            version = envelope.originator_version
+            state = (
+                submitted(event, version, owners.get)
+                if state is None
+                else evolve(state, event, version, owners.get)
+            )
+            at_version: Call = desk.app.repository.get(call_id, version=version)
+            assert row_facts(state) == call_facts(at_version), envelope.event_type
+            folded += 1
+    assert folded > 100
 
 
 def test_open_calls_follow_a_new_owner_of_their_service_unless_routed(
