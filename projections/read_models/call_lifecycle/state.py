@@ -8,9 +8,10 @@ only, never from a clock, so a rebuild gives the same rows as the live feed.
 Team: the domain has no explicit assignment. The team on a call is the *responsible*
 team, derived as follows: the solution team an incident's analysis routed it to, if it
 named one; otherwise the owner team of the first service the call is linked to (and if
-that service's owner changes, the call follows it). A wish's ``solution_teams`` are the
-contributors to the service being agreed, not the team handling the wish, so they do not
-change it (the detail timeline records them).
+that service's owner changes while the call is open, the call follows it: see
+:func:`projections.read_models.call_lifecycle.rows.follow_owner`). A wish's
+``solution_teams`` are the contributors to the service being agreed, not the team
+handling the wish, so they do not change it (the detail timeline records them).
 """
 
 from collections.abc import Callable
@@ -60,7 +61,7 @@ class CallState:
     parent_id: str | None
     root_id: str
     submitted_at: str
-    updated_at: str  # the call's last event
+    updated_at: str  # the call's last event (or its team following a new service owner)
     version: int
     working_children: int  # forked children without an outcome yet
     fork_fulfilled: bool  # a child of the current fork round was fulfilled
