@@ -12,15 +12,20 @@ reads only tenants that stored something, plus every tenant on a slow sweep as a
 net. A notification on the registry's channel means a tenant was registered, so new
 tenants are picked up without a restart.
 
-When the broker is down a round fails, positions stay where the acknowledgements left
-them, and the relay retries with a growing pause; commands keep succeeding meanwhile.
+When the broker does not acknowledge a tenant's events, that tenant's position stays
+where the acknowledgements left it and the tenant is tried again after a growing pause
+(``relay_backoff``); the other tenants keep flowing. A broker outage stalls them all, the
+relay stays up, and commands keep succeeding meanwhile.
+
+PostgreSQL is not retried: without it there is nothing to publish nor anywhere to record
+progress, so the relay ends with an error and is safe to restart.
 """
 
 import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,9 +33,10 @@ from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.envelope import EventEnvelope
+from projections.relay_backoff import TenantBackoff
 from projections.relay_listener import ChangeListener
-from projections.relay_positions import RelayPositions
-from projections.relay_publisher import Outcome, ProducerOptions, Publisher
+from projections.relay_positions import RelayPositions, acknowledged_prefixes
+from projections.relay_publisher import ProducerOptions, Publisher
 from projections.settings import FlowSettings
 from projections.storage import PostgresReadStore
 from tenants.apps import PLATFORM_APP_NAME
@@ -52,7 +58,19 @@ class RelayBusyError(RuntimeError):
 
 
 class PublishFailedError(RuntimeError):
-    """The broker did not acknowledge a round; positions stop at what it did acknowledge."""
+    """The broker did not acknowledge some tenants' events; their positions stop at what it
+    did acknowledge. ``published`` counts what went through in the same run."""
+
+    def __init__(
+        self, stalled: Mapping[str, Exception], published: Mapping[str, int] | None = None
+    ) -> None:
+        self.stalled = dict(stalled)
+        self.published = dict(published or {})
+        tenant, error = next(iter(self.stalled.items()))
+        super().__init__(
+            f"the broker did not acknowledge the events of {len(self.stalled)} tenant(s),"
+            f" e.g. {tenant}: {type(error).__name__}: {error}"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +105,8 @@ class Relay:
         self.positions = positions
         self.listener = listener
         self.options = options or RelayOptions()
-        self.failures = 0  # failed rounds since the relay started
+        self.failures = 0  # passes in which some tenant stalled, since the relay started
+        self._backoff = TenantBackoff(self.options.max_backoff_seconds)
         self._mapper = mapper or event_mapper()
         self._channels: dict[str, str] = {}  # NOTIFY channel -> tenant slug
         self._published: dict[str, int] | None = None  # None until this relay holds the lock
@@ -128,7 +147,10 @@ class Relay:
         broker did not acknowledge (what it did acknowledge is recorded)."""
         if not self._claimed() and not self._claim():
             raise RelayBusyError(f"another relay is publishing topic {self.positions.topic}")
-        return self._publish_pending(self._all_tenants())
+        published, stalled = self._publish_pending(self._all_tenants())
+        if stalled:
+            raise PublishFailedError(stalled, published)
+        return dict(published)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Publish as tenants store events until ``stop`` is set; the current round ends first."""
@@ -137,23 +159,25 @@ class Relay:
         due = self._all_tenants()
         next_sweep = time.monotonic() + self.options.sweep_seconds
         while not stop.is_set():
-            if time.monotonic() >= next_sweep:
+            now = time.monotonic()
+            if now >= next_sweep:
                 due |= self._all_tenants()
-                next_sweep = time.monotonic() + self.options.sweep_seconds
-            if not self._publish_or_back_off(due, stop):
-                continue  # the same tenants stay due
-            due = self._wait_for_changes(stop, next_sweep)
+                next_sweep = now + self.options.sweep_seconds
+            due = (due | self._backoff.due(now)) - self._backoff.waiting(now)
+            self._publish_and_schedule(due, stop)
+            wake = min(next_sweep, self._backoff.next_retry() or next_sweep)
+            due = self._wait_for_changes(stop, wake)
 
-    def _publish_or_back_off(self, due: set[str], stop: threading.Event) -> bool:
-        try:
-            self._publish_pending(due, stop)
-        except PublishFailedError as error:
-            self.failures += 1
-            pause = min(self.options.max_backoff_seconds, 0.5 * 2 ** min(self.failures, 16))
-            log.warning("%s; retrying in %.1f s", error, pause)
-            stop.wait(pause)
-            return False
-        return True
+    def _publish_and_schedule(self, due: set[str], stop: threading.Event) -> None:
+        """Publish; a tenant the broker did not acknowledge is tried again after a pause."""
+        _, stalled = self._publish_pending(due, stop)
+        self._backoff.succeeded(due - stalled.keys())
+        if not stalled:
+            return
+        self.failures += 1
+        now = time.monotonic()
+        pause = min(self._backoff.failed(tenant, now) for tenant in stalled)
+        log.warning("%s; retrying in %.2f s or later", PublishFailedError(stalled), pause)
 
     def _standby_until_claimed(self, stop: threading.Event) -> bool:
         announced = False
@@ -207,15 +231,22 @@ class Relay:
 
     def _publish_pending(
         self, tenants: Iterable[str], stop: threading.Event | None = None
-    ) -> dict[str, int]:
-        """Publish round after round until the tenants have nothing pending."""
-        counts: Counter[str] = Counter()
+    ) -> tuple[Counter[str], dict[str, Exception]]:
+        """Publish round after round until the tenants have nothing pending or stalled.
+
+        Returns the events published per tenant, and the first error of each tenant the
+        broker did not acknowledge (read no further in this pass)."""
+        published: Counter[str] = Counter()
+        stalled: dict[str, Exception] = {}
         due = sorted(tenants)
         while due and not (stop is not None and stop.is_set()):
             pages, due = self._read_round(due)
-            counts.update(self._publish_round([e for page in pages.values() for e in page]))
-            due += [slug for slug, page in pages.items() if len(page) == self.options.batch_size]
-        return dict(counts)
+            acknowledged, failed = self._publish_round([e for p in pages.values() for e in p])
+            published.update(acknowledged)
+            stalled.update(failed)
+            full = [slug for slug, page in pages.items() if len(page) == self.options.batch_size]
+            due += [slug for slug in full if slug not in failed]
+        return published, stalled
 
     def _read_round(self, due: Sequence[str]) -> tuple[dict[str, list[EventEnvelope]], list[str]]:
         """One page per tenant until the round holds a batch; the rest wait for the next."""
@@ -235,15 +266,15 @@ class Relay:
         notifications = recorder.select_notifications(start=start, limit=self.options.batch_size)
         return [self._envelope(slug, notification) for notification in notifications]
 
-    def _publish_round(self, envelopes: Sequence[EventEnvelope]) -> Counter[str]:
+    def _publish_round(
+        self, envelopes: Sequence[EventEnvelope]
+    ) -> tuple[Counter[str], dict[str, Exception]]:
         outcomes = self.publisher.publish(envelopes)
-        acknowledged, counts, error = _acknowledged_prefixes(envelopes, outcomes)
-        self.positions.advance(acknowledged)
+        positions, published, failed = acknowledged_prefixes(envelopes, outcomes)
+        self.positions.advance(positions)
         assert self._published is not None
-        self._published.update(acknowledged)
-        if error is not None:
-            raise PublishFailedError(f"the broker did not acknowledge a round: {error}")
-        return counts
+        self._published.update(positions)
+        return published, failed
 
     def _envelope(self, tenant: str, notification: Notification) -> EventEnvelope:
         envelope = EventEnvelope.of(tenant, notification)
@@ -263,26 +294,3 @@ class Relay:
     def position(self, tenant: str) -> int:
         """The last notification id of ``tenant`` this relay has published (0: none)."""
         return (self._published or {}).get(tenant, 0)
-
-
-def _acknowledged_prefixes(
-    envelopes: Sequence[EventEnvelope], outcomes: Sequence[Outcome]
-) -> tuple[dict[str, int], Counter[str], Exception | None]:
-    """Per tenant, the last notification id up to which every record was acknowledged.
-
-    A tenant's records after its first failure do not count even if they were stored:
-    recording them would let the relay skip the failed one."""
-    acknowledged: dict[str, int] = {}
-    counts: Counter[str] = Counter()
-    failed: set[str] = set()
-    first_error: Exception | None = None
-    for envelope, outcome in zip(envelopes, outcomes, strict=True):
-        if envelope.tenant in failed:
-            continue
-        if outcome is None:
-            acknowledged[envelope.tenant] = envelope.notification_id
-            counts[envelope.tenant] += 1
-        else:
-            failed.add(envelope.tenant)
-            first_error = first_error or outcome
-    return acknowledged, counts, first_error

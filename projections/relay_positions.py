@@ -11,8 +11,11 @@ new events. A session-level advisory lock (released by PostgreSQL when the holde
 connection ends, a SIGKILL included) makes a second relay wait as a standby.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
+from projections.envelope import EventEnvelope
+from projections.relay_publisher import Outcome
 from projections.storage import PostgresReadStore
 
 _DDL = (
@@ -64,3 +67,25 @@ class RelayPositions:
 
     def close(self) -> None:
         self._store.close()
+
+
+def acknowledged_prefixes(
+    envelopes: Sequence[EventEnvelope], outcomes: Sequence[Outcome]
+) -> tuple[dict[str, int], Counter[str], dict[str, Exception]]:
+    """Per tenant, the last notification id up to which every record was acknowledged,
+    how many records that is, and the first error of each tenant that had one.
+
+    A tenant's records after its first failure do not count even if they were stored:
+    recording them would let the relay skip the failed one."""
+    positions: dict[str, int] = {}
+    published: Counter[str] = Counter()
+    failed: dict[str, Exception] = {}
+    for envelope, outcome in zip(envelopes, outcomes, strict=True):
+        if envelope.tenant in failed:
+            continue
+        if outcome is None:
+            positions[envelope.tenant] = envelope.notification_id
+            published[envelope.tenant] += 1
+        else:
+            failed[envelope.tenant] = outcome
+    return positions, published, failed

@@ -10,6 +10,11 @@ overtake a later batch.
 
 ``acks="all"`` makes an acknowledgement mean the record is on every in-sync replica; only
 then may the relay record that it got that far.
+
+A record the client refuses outright (larger than ``max_request_size``) stops its tenant
+in this publish: none of the tenant's later events is sent ahead of it. Keep
+``max_request_size`` at or below the broker's ``message.max.bytes``, so that the client,
+not the broker, is the one to refuse an oversized record.
 """
 
 import logging
@@ -18,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
-from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    KafkaConfigurationError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    TopicAlreadyExistsError,
+)
 
 from projections.envelope import EventEnvelope
 from projections.settings import FlowSettings
@@ -37,6 +47,7 @@ class ProducerOptions:
     request_timeout_ms: int = 10_000
     max_block_ms: int = 10_000
     compression_type: str | None = "gzip"
+    max_request_size: int = 1_048_576
 
     def producer_config(self) -> dict[str, Any]:
         return {
@@ -48,6 +59,7 @@ class ProducerOptions:
             "bootstrap_timeout_ms": self.max_block_ms,
             "compression_type": self.compression_type,
             "batch_size": 256 * 1024,
+            "max_request_size": self.max_request_size,
         }
 
 
@@ -74,16 +86,21 @@ class Publisher:
             producer = self._producer_ready()
         except KafkaError as error:
             return [error] * len(envelopes)
-        futures: list[Any] = []
-        failure: Exception | None = None
+        pending: list[Any] = []  # a future per record sent, or the error that stopped it
+        refused: dict[str, Exception] = {}
         for envelope in envelopes:
+            if envelope.tenant in refused:  # sending its later events would overtake it
+                pending.append(refused[envelope.tenant])
+                continue
             try:
-                futures.append(self._send(producer, envelope))
-            except KafkaError as error:  # e.g. no metadata within max_block_ms
-                failure = error
+                pending.append(self._send(producer, envelope))
+            except MessageSizeTooLargeError as error:  # this tenant only; others go on
+                refused[envelope.tenant] = error
+                pending.append(error)
+            except KafkaError as error:  # e.g. no metadata within max_block_ms: all fail
+                pending += [error] * (len(envelopes) - len(pending))
                 break
-        outcomes = self._settle(producer, futures)
-        outcomes += [failure] * (len(envelopes) - len(outcomes))
+        outcomes = self._settle(producer, pending)
         if any(outcome is not None for outcome in outcomes):
             self.reset()
         return outcomes
@@ -107,12 +124,12 @@ class Publisher:
             headers=envelope.kafka_headers(),
         )
 
-    def _settle(self, producer: Any, futures: list[Any]) -> list[Outcome]:
+    def _settle(self, producer: Any, pending: list[Any]) -> list[Outcome]:
         try:
             producer.flush(timeout=self.options.delivery_timeout_ms / 1000 + 5)
         except KafkaError as error:
             log.warning("flush did not complete: %s", error)
-        return [_outcome(future) for future in futures]
+        return [_outcome(item) for item in pending]
 
     def _producer_ready(self) -> Any:
         if self._producer is None:
@@ -159,6 +176,8 @@ class Publisher:
 
 
 def _outcome(future: Any) -> Outcome:
+    if isinstance(future, Exception):
+        return future
     if not future.is_done:
         unsettled: Exception = KafkaError("no acknowledgement before the flush timed out")
         return unsettled

@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
+from domain.patterns import CallType
 from gateway.cli import main
-from gateway.demo.scenario import agree_first_service
+from gateway.demo.driver import submit
+from gateway.demo.scenario import agree_first_service, service_id
 from projections.envelope import HEADER_CORRELATION, HEADER_TYPE
-from projections.relay import Relay, RelayBusyError, RelayOptions
+from projections.relay import PublishFailedError, Relay, RelayBusyError, RelayOptions
+from projections.relay_publisher import ProducerOptions
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
@@ -123,6 +126,35 @@ def test_a_tenant_created_while_the_relay_runs_is_published_without_a_restart(
     assert not worker.is_alive()
     by_tenant = envelopes_by_tenant(consume_all(world.flow))
     assert [e.notification_id for e in by_tenant[late.slug]] == log_ids(stores, late.slug)
+
+
+def test_an_event_the_broker_refuses_stalls_only_its_tenant_and_nothing_overtakes_it(
+    world: RelayWorld, stores: TenantStores[ServiceDesk]
+) -> None:
+    stuck, desk = new_tenant(stores)
+    service = [service_id(stuck.slug, stuck.services[0].code)]
+    submit(desk, CallType.INCIDENT, "x" * 6000, "key-user", stuck.customer, service)
+    submit_incidents(stuck, desk, 2)
+    flowing, other = new_tenant(stores)
+    submit_incidents(flowing, other, 3)
+    small = RelayOptions(producer=ProducerOptions(max_request_size=4000))
+    relay = open_relay(world, stores, small)
+    try:
+        with pytest.raises(PublishFailedError) as failed:
+            relay.run_once()
+    finally:
+        relay.close()
+
+    stuck_ids, flowing_ids = log_ids(stores, stuck.slug), log_ids(stores, flowing.slug)
+    assert set(failed.value.stalled) == {stuck.slug}
+    assert failed.value.published == {
+        stuck.slug: len(stuck_ids) - 3,
+        flowing.slug: len(flowing_ids),
+    }
+    assert stored_positions(world) == {stuck.slug: stuck_ids[-4], flowing.slug: flowing_ids[-1]}
+    by_tenant = envelopes_by_tenant(consume_all(world.flow))
+    assert [e.notification_id for e in by_tenant[stuck.slug]] == stuck_ids[:-3]
+    assert [e.notification_id for e in by_tenant[flowing.slug]] == flowing_ids
 
 
 def test_a_second_relay_on_the_same_topic_waits_for_the_first(
