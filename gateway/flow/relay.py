@@ -8,11 +8,12 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Any
 
-from projections.relay import Relay, RelayOptions
+from projections.relay import PublishFailedError, Relay, RelayBusyError, RelayOptions
 from projections.settings import FlowSettings
 from tenants.settings import StorageSettings
 
@@ -50,10 +51,7 @@ def run_relay(args: argparse.Namespace) -> int:
     relay = Relay.open(settings, flow, options)
     try:
         if args.once:
-            published = relay.run_once()
-            total = sum(published.values())
-            print(f"published {total} events of {len(published)} tenants")  # noqa: T201
-            return 0
+            return _publish_once(relay)
         stop = threading.Event()
         _stop_on_signals(stop)
         log.info("relaying to %s on %s", flow.topic, flow.bootstrap)
@@ -63,6 +61,17 @@ def run_relay(args: argparse.Namespace) -> int:
     finally:
         relay.close()
         relay.stores.close()
+
+
+def _publish_once(relay: Relay) -> int:
+    try:
+        published = relay.run_once()
+    except (RelayBusyError, PublishFailedError) as error:
+        print(f"fundament: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    total = sum(published.values())
+    print(f"published {total} events of {len(published)} tenant(s)")  # noqa: T201
+    return 0
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -62,6 +62,7 @@ def test_every_event_of_two_tenants_arrives_in_log_order_keyed_by_tenant_with_he
     try:
         published = relay.run_once()
         assert relay.run_once() == {}, "nothing is pending after a complete run"
+        assert relay.publisher.idempotent, "the broker accepts an idempotent producer"
     finally:
         relay.close()
 
@@ -183,6 +184,22 @@ def _eventually(attempt: Callable[[], dict[str, int]], timeout: float = 5) -> di
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def test_relay_once_publishes_what_is_pending_and_says_how_much(
+    world: RelayWorld,
+    stores: TenantStores[ServiceDesk],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tenant, desk = new_tenant(stores)
+    submit_incidents(tenant, desk, 4)
+    for name, value in world.env().items():
+        monkeypatch.setenv(name, value)
+    assert main(["relay", "--once", "--batch-size", "3"]) == 0
+    events = len(log_ids(stores, tenant.slug))
+    assert capsys.readouterr().out == f"published {events} events of 1 tenant(s)\n"
+    assert stored_positions(world) == {tenant.slug: log_ids(stores, tenant.slug)[-1]}
 
 
 def test_the_relay_command_refuses_an_embedded_store(
