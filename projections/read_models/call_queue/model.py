@@ -7,6 +7,7 @@ queue nothing. Service links live in their own table for "filter by service".
 See :mod:`projections.read_models.call_lifecycle.state` for how the team is derived.
 """
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from domain.calls.call_intake import CallIntake
@@ -27,6 +28,7 @@ from projections.read_models.call_lifecycle.state import (
     evolve,
     submitted,
 )
+from projections.read_models.call_queue.batch import BatchFold
 from projections.storage import Tx
 
 CALLS = "rm_call_queue_calls"
@@ -88,6 +90,18 @@ class CallQueueReadModel(ReadModel):
         after = evolve(before, event, version, owner_of)
         save_state(tx, CALLS, tenant, after, is_open=int(after.is_open))
         self._add_services(tx, tenant, after, after.service_ids[len(before.service_ids) :])
+
+    def apply_many(self, tx: Tx, items: Sequence[tuple[EventEnvelope, Any]]) -> None:
+        """Fold the batch per call and write each row once (see ``batch``)."""
+        fold = BatchFold(tx, CALLS, SERVICES, OWNERS)
+        fold.prefetch(items)
+        for envelope, event in items:
+            if isinstance(event, Service.Registered | Service.Revised):
+                fold.flush()
+                self.apply(tx, envelope, event)
+            else:
+                fold.fold(envelope, event)
+        fold.flush()
 
     def _add_services(
         self, tx: Tx, tenant: str, state: CallState, service_ids: tuple[str, ...]
