@@ -34,7 +34,13 @@ from projections.read_model import ReadModel
 from projections.settings import FlowSettings
 from projections.storage import ReadStore
 from projections.worker_batch import KafkaBatch
-from projections.worker_offsets import advance, as_moves, stored_offsets
+from projections.worker_offsets import (
+    adopt_log,
+    advance,
+    as_moves,
+    create_tables,
+    stored_offsets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,9 @@ class WorkerSettings:
     group_id: str | None = None
     max_records: int = 500
     poll_timeout: float = 1.0
+    # How long one attempt to reach the brokers may take before run_forever backs off and
+    # tries again (kafka-python's own default is 30 s, too long to notice a stop request).
+    connect_timeout: float = 5.0
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -88,7 +97,9 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.projector = Projector(store, read_models)
+        create_tables(store)
         self._consumer: Any = None
+        self._topic_id: str | None = None  # of the topic incarnation the consumer reads
         # Per partition, the next offset this worker stored (None: none yet); read from the
         # store once, then kept here so the guard notices another writer.
         self._expected: dict[int, int | None] | None = None
@@ -100,6 +111,10 @@ class Worker:
             timeout_ms=int(1000 * (self.settings.poll_timeout if timeout is None else timeout)),
             max_records=max_records or self.settings.max_records,
         )
+        if self._log_replaced(consumer):
+            # Nothing of this poll is stored: reconnecting starts the new log from its start.
+            self._disconnect()
+            return PollReport()
         batch = KafkaBatch.of(polled)
         if not batch.records:
             return PollReport()
@@ -171,9 +186,7 @@ class Worker:
             # (a memory broker restarted). Reading from the start is safe, tracking skips.
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_records,
-            # Give up on an absent broker after 5 s (not 30) and let run_forever retry, so
-            # a stop request is noticed and a returning broker is found again quickly.
-            bootstrap_timeout_ms=5_000,
+            bootstrap_timeout_ms=int(1000 * self.settings.connect_timeout),
             reconnect_backoff_max_ms=2_000,
         )
         try:
@@ -191,6 +204,7 @@ class Worker:
                 self.projector.store, self.settings.name, self.settings.topic, partitions
             )
             self._expected = {p: stored.get(p) for p in partitions}
+        self._adopt_log(consumer)
         assignment = [TopicPartition(self.settings.topic, p) for p in partitions]
         consumer.assign(assignment)
         for tp in assignment:
@@ -205,6 +219,32 @@ class Worker:
             self.settings.topic,
             {p: self._expected.get(p) for p in partitions},
         )
+
+    def _adopt_log(self, consumer: Any) -> None:
+        assert self._expected is not None
+        self._topic_id = _topic_id(consumer, self.settings.topic)
+        if self._topic_id is None:
+            return  # a broker without topic ids: trust the stored offsets
+        replaced = adopt_log(
+            self.projector.store,
+            self.settings.name,
+            self.settings.topic,
+            self._topic_id,
+            self._expected,
+        )
+        if replaced:
+            log.warning(
+                "topic %s was created anew (id %s): partitions %s are read again from the"
+                " start; tracking skips what the read models already hold",
+                self.settings.topic,
+                self._topic_id,
+                replaced,
+            )
+            self._expected.update(dict.fromkeys(replaced, 0))
+
+    def _log_replaced(self, consumer: Any) -> bool:
+        now = _topic_id(consumer, self.settings.topic)
+        return now is not None and self._topic_id is not None and now != self._topic_id
 
     def _partitions(self, consumer: Any) -> list[int]:
         available = consumer.partitions_for_topic(self.settings.topic)
@@ -227,6 +267,18 @@ class Worker:
                 consumer.close(autocommit=False)
             except KafkaError as error:
                 log.debug("closing the consumer failed: %s", error)
+
+
+def _topic_id(consumer: Any, topic: str) -> str | None:
+    """The topic's id in the consumer's latest metadata (None if the broker gives none).
+
+    kafka-python keeps it in its cluster metadata and has no public accessor on the
+    consumer; the dependency is pinned to 3.0.x, and a missing attribute only turns the
+    recreation check off.
+    """
+    cluster = getattr(consumer, "_cluster", None)
+    found = cluster.topic_id(topic) if cluster is not None else None
+    return str(found) if found and found.int != 0 else None
 
 
 def _backoff(failures: int) -> float:

@@ -8,6 +8,14 @@ Each write names the offset the worker believes is stored (``expected``). If ano
 process moved it meanwhile (two workers given the same partitions), the write matches no
 row and ``OffsetConflictError`` rolls the whole batch back: the second worker stops
 instead of projecting the same records a second time.
+
+An offset only means something in the log it was read from. Beside each partition's
+offset the store keeps the topic's id (KIP-516), which changes when the topic is created
+anew, as when a memory broker (Tansu) restarts with an empty log. A worker that finds
+another id moves those partitions back to the start (``adopt_log``); the tracking records
+then skip whatever the read models already hold. Tansu answers a fetch past the end of
+its log with nothing rather than OFFSET_OUT_OF_RANGE, so without this the worker would
+wait at its old offset for ever.
 """
 
 from collections.abc import Iterable, Mapping
@@ -25,6 +33,19 @@ _ADVANCE = (
 )
 
 
+_LOGS = (
+    "CREATE TABLE IF NOT EXISTS projection_offset_logs ("
+    " consumer TEXT NOT NULL, topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL,"
+    " topic_id TEXT NOT NULL, PRIMARY KEY (consumer, topic, kafka_partition))"
+)
+
+_RECORD_LOG = (
+    "INSERT INTO projection_offset_logs (consumer, topic, kafka_partition, topic_id)"
+    " VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (consumer, topic, kafka_partition) DO UPDATE SET topic_id = excluded.topic_id"
+)
+
+
 class OffsetConflictError(RuntimeError):
     """Another worker moved this consumer's offsets: two workers share partitions."""
 
@@ -36,6 +57,12 @@ class OffsetMove:
     partition: int
     expected: int | None
     next: int
+
+
+def create_tables(store: ReadStore) -> None:
+    """``projection_offset_logs``; the projector creates ``projection_offsets`` itself."""
+    with store.transaction() as tx:
+        tx.execute(_LOGS)
 
 
 def stored_offsets(
@@ -67,3 +94,29 @@ def as_moves(
     expected: Mapping[int, int | None], next_offsets: Mapping[int, int]
 ) -> list[OffsetMove]:
     return [OffsetMove(p, expected.get(p), offset) for p, offset in sorted(next_offsets.items())]
+
+
+def adopt_log(
+    store: ReadStore,
+    consumer: str,
+    topic: str,
+    topic_id: str,
+    expected: Mapping[int, int | None],
+) -> list[int]:
+    """Record that these partitions are read from the topic with ``topic_id``.
+
+    Partitions last read from another incarnation of the topic go back to offset 0 (in
+    the same transaction, guarded like any move); they are returned.
+    """
+    with store.transaction() as tx:
+        rows = tx.fetchall(
+            "SELECT kafka_partition, topic_id FROM projection_offset_logs"
+            " WHERE consumer = %s AND topic = %s",
+            (consumer, topic),
+        )
+        known = {int(p): str(found) for p, found in rows}
+        replaced = sorted(p for p in expected if known.get(p, topic_id) != topic_id)
+        moves = [OffsetMove(p, expected[p], 0) for p in replaced if expected[p] != 0]
+        advance(tx, consumer, topic, moves)
+        tx.executemany(_RECORD_LOG, [(consumer, topic, p, topic_id) for p in sorted(expected)])
+    return replaced

@@ -1,18 +1,23 @@
 """The projection worker survives what production does to it: a kill between its database
 commit and its Kafka commit, a broker that freezes, a broker that is not there yet."""
 
+import logging
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from projections.worker import PollReport
+from domain.commands import RetireService
+from gateway.demo.scenario import service_id
+from projections.worker import PollReport, Worker
 from tenants.settings import StorageSettings
 from tests.integration.flow.helpers_worker import (
     PARTITIONS,
@@ -59,6 +64,34 @@ def _crash_worker(flow: WorkerFlow, settings: StorageSettings, group: str) -> in
     return done.returncode
 
 
+@contextmanager
+def _running(worker: Worker) -> Iterator[threading.Thread]:
+    """The worker's run_forever in a thread; stopped (and proven stopped) on exit."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,))
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def _kill(broker: LocalBroker) -> None:
+    """SIGKILL: a crash, and quicker than Tansu's own shutdown."""
+    if broker.process is not None:
+        broker.process.kill()
+        broker.process.wait()
+        broker.process = None
+
+
+def _use_broker(flow: WorkerFlow, broker: LocalBroker) -> None:
+    create_topic(broker.bootstrap, flow.topic)
+    flow.producer.close()
+    flow.producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+
+
 def test_a_worker_killed_after_the_database_commit_counts_nothing_twice(
     flow: WorkerFlow, pg_settings: StorageSettings
 ) -> None:
@@ -99,11 +132,7 @@ def test_a_frozen_broker_delays_the_read_models_and_they_catch_up_when_it_return
         pytest.skip("an external cluster cannot be frozen")
     before, _ = flow.seed()
     flow.publish(flow.envelopes(before.slug))
-    worker = flow.worker()
-    stop = threading.Event()
-    running = threading.Thread(target=worker.run_forever, args=(stop,))
-    running.start()
-    try:
+    with _running(flow.worker()) as running:
         wait_until(lambda: flow.caught_up(before.slug), 20)
         after, _ = flow.seed()
         flow.broker.pause()
@@ -115,42 +144,64 @@ def test_a_frozen_broker_delays_the_read_models_and_they_catch_up_when_it_return
                     value=envelope.state,
                     headers=envelope.kafka_headers(),
                 )
-            stop.wait(2.0)
+            time.sleep(2.0)
             assert not flow.caught_up(after.slug)
         finally:
             flow.broker.resume()
         flow.producer.flush(timeout=20)
         wait_until(lambda: flow.caught_up(after.slug), 30)
         assert running.is_alive()
-    finally:
-        stop.set()
-        running.join(timeout=30)
-    assert not running.is_alive()
     for tenant in (before, after):
         assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
         assert flow.service_codes(tenant.slug) == sorted(s.code for s in tenant.services)
 
 
 def test_a_worker_started_before_its_broker_waits_for_it_and_then_projects(
-    flow: WorkerFlow, tmp_path: Path
+    flow: WorkerFlow, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     late = LocalBroker(tmp_path / "late-broker.log", port=free_port())
-    worker = flow.worker(bootstrap=late.bootstrap)
-    stop = threading.Event()
-    running = threading.Thread(target=worker.run_forever, args=(stop,))
-    running.start()
+    worker = flow.worker(bootstrap=late.bootstrap, connect_timeout=0.3)
     try:
-        stop.wait(1.0)  # the worker is failing to connect by now
-        late.start()
-        create_topic(late.bootstrap, flow.topic)
-        tenant, _ = flow.seed()
-        flow.producer.close()
-        flow.producer = KafkaProducer(bootstrap_servers=late.bootstrap, acks="all")
-        flow.publish(flow.envelopes(tenant.slug))
-        wait_until(lambda: flow.caught_up(tenant.slug), 40)
+        with caplog.at_level(logging.WARNING, "projections.worker"), _running(worker) as running:
+            wait_until(lambda: "broker unavailable" in caplog.text, 10)
+            assert running.is_alive()
+            late.start()
+            _use_broker(flow, late)
+            tenant, _ = flow.seed()
+            flow.publish(flow.envelopes(tenant.slug))
+            wait_until(lambda: flow.caught_up(tenant.slug), 40)
     finally:
-        stop.set()
-        running.join(timeout=30)
-        late.stop()
-    assert not running.is_alive()
+        _kill(late)
     assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
+
+
+@pytest.mark.parametrize("worker_restarts", [False, True], ids=["running", "restarted"])
+def test_a_broker_that_lost_its_log_is_read_again_from_the_start(
+    flow: WorkerFlow, tmp_path: Path, worker_restarts: bool
+) -> None:
+    tenant, desk = flow.seed()
+    first = flow.envelopes(tenant.slug)
+    own = LocalBroker(tmp_path / "own-broker.log", port=free_port()).start()
+    try:
+        _use_broker(flow, own)
+        flow.publish(first)
+        flow.publish(first)  # re-sent once: the stored offsets now run to twice the log
+        with ExitStack() as workers:
+            workers.enter_context(_running(flow.worker(bootstrap=own.bootstrap)))
+            wait_until(lambda: sum(flow.offsets().values()) == 2 * len(first), 20)
+            if worker_restarts:
+                workers.close()
+            _kill(own)  # a memory broker: its log is gone
+            retired = tenant.services[0]
+            desk.run(RetireService(service_id=service_id(tenant.slug, retired.code), reason="old"))
+            own.start()
+            _use_broker(flow, own)
+            flow.publish(flow.envelopes(tenant.slug))  # the relay sends the whole log again
+            if worker_restarts:
+                workers.enter_context(_running(flow.worker(bootstrap=own.bootstrap)))
+            wait_until(lambda: flow.caught_up(tenant.slug), 40)
+    finally:
+        _kill(own)
+    assert flow.counted(tenant.slug) == len(first) + 1
+    assert retired.code not in flow.service_codes(tenant.slug)
+    assert sum(flow.offsets().values()) == len(first) + 1
