@@ -75,6 +75,8 @@ class PublishFailedError(RuntimeError):
 
 @dataclass(frozen=True)
 class RelayOptions:
+    """How the relay paces itself; the defaults suit production."""
+
     batch_size: int = 500  # events per tenant page, and roughly per flush
     sweep_seconds: float = 30.0
     max_backoff_seconds: float = 30.0
