@@ -3,7 +3,7 @@ team rule needs. Each call read model has its own tables (so each rebuilds alone
 helpers take the table names."""
 
 import json
-from dataclasses import astuple, fields
+from dataclasses import fields
 from typing import Any
 
 from domain.catalog import Service
@@ -27,7 +27,8 @@ _TERMINAL = tuple(status.value for status in Status if status.is_terminal)
 
 def state_values(state: CallState) -> tuple[Any, ...]:
     """The state as column values, in STATE_COLUMNS order."""
-    values = list(astuple(state))
+    # Not dataclasses.astuple: it deep-copies every value, a fifth of a rebuild's time.
+    values = [getattr(state, column) for column in STATE_COLUMNS]
     values[STATE_COLUMNS.index("service_ids")] = json.dumps(list(state.service_ids))
     values[STATE_COLUMNS.index("fork_fulfilled")] = int(state.fork_fulfilled)
     return tuple(values)
