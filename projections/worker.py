@@ -15,7 +15,8 @@ by the offset guard in ``projections.worker_offsets`` (the second one stops).
 
 A message that is not an event envelope is parked in ``projection_dead_letters`` in the
 same transaction and its offset is passed; a broker that goes away only makes the worker
-wait and retry (``run_forever``).
+wait and retry (``run_forever``); a topic created anew (a memory broker that restarted
+empty) is read again from its start.
 """
 
 import logging
@@ -182,8 +183,9 @@ class Worker:
             client_id=f"fundament-{self.settings.name}",
             group_id=self.settings.group_id,
             enable_auto_commit=False,
-            # Only reached when a stored offset is out of range: the broker lost its log
-            # (a memory broker restarted). Reading from the start is safe, tracking skips.
+            # Used when Kafka reports a stored offset out of range (its log was lost):
+            # reading from the start is safe, tracking skips. Tansu reports nothing in that
+            # case; the topic-id check (worker_offsets.adopt_log) covers it.
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_records,
             bootstrap_timeout_ms=int(1000 * self.settings.connect_timeout),

@@ -87,14 +87,16 @@ class WorkerFlow:
     def last_id(self, slug: str) -> int:
         return int(self.stores.runtime.app(slug).recorder.max_notification_id() or 0)
 
-    def publish(self, envelopes: Sequence[EventEnvelope]) -> None:
-        """Publish as the relay does: key = tenant, value = stored state, headers."""
+    def publish(self, envelopes: Sequence[EventEnvelope], partition: int | None = None) -> None:
+        """Publish as the relay does: key = tenant, value = stored state, headers (and the
+        partition of the key's hash, unless the test picks one)."""
         for envelope in envelopes:
             self.producer.send(
                 self.topic,
                 key=envelope.kafka_key(),
                 value=envelope.state,
                 headers=envelope.kafka_headers(),
+                partition=partition,
             )
         self.producer.flush(timeout=10)
 

@@ -93,21 +93,23 @@ def test_an_event_the_read_models_cannot_decode_is_parked_not_fatal(flow: Worker
 
 
 def test_workers_splitting_the_partitions_project_every_tenant_once(flow: WorkerFlow) -> None:
-    tenants = [flow.seed()[0] for _ in range(3)]
-    for tenant in tenants:
-        flow.publish(flow.envelopes(tenant.slug))
+    tenants = [flow.seed()[0] for _ in range(PARTITIONS)]
+    for partition, tenant in enumerate(tenants):
+        flow.publish(flow.envelopes(tenant.slug), partition=partition)
     low = flow.worker(partitions=(0,))
     high = flow.worker(partitions=tuple(range(1, PARTITIONS)))
-    slugs = [t.slug for t in tenants]
+    polled = {"low": 0, "high": 0}
 
     def both_polled() -> None:
-        low.run_once()
-        high.run_once()
+        polled["low"] += low.run_once().records
+        polled["high"] += high.run_once().records
 
-    wait_until(lambda: flow.caught_up(*slugs), 30, step=both_polled)
-    for tenant in tenants:
-        assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
-    assert set(flow.offsets()) <= set(range(PARTITIONS))
+    wait_until(lambda: flow.caught_up(*(t.slug for t in tenants)), 30, step=both_polled)
+    sizes = [len(flow.envelopes(t.slug)) for t in tenants]
+    assert polled == {"low": sizes[0], "high": sum(sizes[1:])}
+    assert flow.offsets() == dict(enumerate(sizes))
+    for tenant, size in zip(tenants, sizes, strict=True):
+        assert flow.counted(tenant.slug) == size
 
 
 def test_a_second_worker_on_the_same_partitions_is_stopped_by_the_offset_guard(
