@@ -76,6 +76,8 @@ class WorkerSettings:
             not self.partitions or any(p < 0 for p in self.partitions)
         ):
             raise ValueError("partitions must be a non-empty list of partition numbers")
+        if self.max_records < 1:
+            raise ValueError("a worker must take at least one record per poll")
 
     @classmethod
     def of(cls, flow: FlowSettings, **choices: Any) -> "WorkerSettings":

@@ -63,6 +63,7 @@ def run_project(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # it logs every connection at INFO
     store = open_read_store(storage, flow.read_schema)
     worker = Worker(settings, store, all_read_models())
     stop = _stop_on_signals()
