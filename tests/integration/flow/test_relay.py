@@ -13,7 +13,10 @@ from gateway.demo.driver import submit
 from gateway.demo.scenario import agree_first_service, service_id
 from projections.envelope import HEADER_CORRELATION, HEADER_TYPE
 from projections.relay import PublishFailedError, Relay, RelayBusyError, RelayOptions
-from projections.relay_publisher import ProducerOptions
+from projections.relay_listener import ChangeListener
+from projections.relay_positions import RelayPositions
+from projections.relay_publisher import ProducerOptions, Publisher
+from projections.storage import PostgresReadStore
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
@@ -110,7 +113,7 @@ def test_a_tenant_created_while_the_relay_runs_is_published_without_a_restart(
 ) -> None:
     early, desk = new_tenant(stores)
     # A sweep far in the future: only notifications can explain a prompt publication.
-    relay = open_relay(world, stores, RelayOptions(sweep_seconds=600))
+    relay = open_relay(world, stores, RelayOptions(sweep_seconds=0.3))
     stop = threading.Event()
     worker = threading.Thread(target=relay.run_forever, args=(stop,))
     worker.start()
@@ -127,6 +130,37 @@ def test_a_tenant_created_while_the_relay_runs_is_published_without_a_restart(
     assert not worker.is_alive()
     by_tenant = envelopes_by_tenant(consume_all(world.flow))
     assert [e.notification_id for e in by_tenant[late.slug]] == log_ids(stores, late.slug)
+
+
+class DeafListener(ChangeListener):
+    """Hears no notification at all, as if every one had been sent while it was away."""
+
+    def wait(self, timeout: float) -> set[str]:
+        time.sleep(timeout)
+        return set()
+
+
+def test_without_notifications_the_sweep_still_publishes_every_tenant(
+    world: RelayWorld, stores: TenantStores[ServiceDesk]
+) -> None:
+    relay = Relay(
+        stores,
+        Publisher(world.flow),
+        RelayPositions(PostgresReadStore(world.settings, world.flow.read_schema), world.flow.topic),
+        DeafListener(world.settings),
+        RelayOptions(sweep_seconds=0.3),
+    )
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run_forever, args=(stop,))
+    worker.start()
+    try:
+        tenant, desk = new_tenant(stores)
+        submit_incidents(tenant, desk, 3)
+        assert _published_up_to(relay, tenant.slug, log_ids(stores, tenant.slug)[-1], timeout=5)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        relay.close()
 
 
 def test_an_event_the_broker_refuses_stalls_only_its_tenant_and_nothing_overtakes_it(
