@@ -113,7 +113,7 @@ def test_a_tenant_created_while_the_relay_runs_is_published_without_a_restart(
 ) -> None:
     early, desk = new_tenant(stores)
     # A sweep far in the future: only notifications can explain a prompt publication.
-    relay = open_relay(world, stores, RelayOptions(sweep_seconds=0.3))
+    relay = open_relay(world, stores, RelayOptions(sweep_seconds=600))
     stop = threading.Event()
     worker = threading.Thread(target=relay.run_forever, args=(stop,))
     worker.start()
