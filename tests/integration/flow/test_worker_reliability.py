@@ -1,5 +1,6 @@
 """The projection worker survives what production does to it: a kill between its database
-commit and its Kafka commit, a broker that freezes, a broker that is not there yet."""
+commit and its Kafka commit, a broker that freezes, one that is not there yet, and one that
+comes back having lost its log."""
 
 import logging
 import os
@@ -47,7 +48,9 @@ def _kafka_committed(flow: WorkerFlow, group: str) -> dict[int, int | None]:
         consumer.close(autocommit=False)
 
 
-def _crash_worker(flow: WorkerFlow, settings: StorageSettings, group: str) -> int:
+def _crash_worker(
+    flow: WorkerFlow, settings: StorageSettings, group: str
+) -> "subprocess.CompletedProcess[bytes]":
     environ = {
         **os.environ,
         "FUNDAMENT_STORE": "postgres",
@@ -58,10 +61,9 @@ def _crash_worker(flow: WorkerFlow, settings: StorageSettings, group: str) -> in
     }
     command = [sys.executable, "-m", "tests.support.worker_crash"]
     arguments = [flow.broker.bootstrap, flow.topic, flow.store.schema, "projections", group]
-    done = subprocess.run(
+    return subprocess.run(
         [*command, *arguments], cwd=REPO, env=environ, capture_output=True, timeout=60
     )
-    return done.returncode
 
 
 @contextmanager
@@ -101,7 +103,8 @@ def test_a_worker_killed_after_the_database_commit_counts_nothing_twice(
         flow.publish(batch)
     group = f"g-{uuid4().hex[:8]}"
 
-    assert _crash_worker(flow, pg_settings, group) == 9
+    crashed = _crash_worker(flow, pg_settings, group)
+    assert crashed.returncode == 9, crashed.stderr.decode()
     stored = flow.offsets()
     assert sum(stored.values()) > 0  # the batch reached the database ...
     assert set(_kafka_committed(flow, group).values()) == {None}  # ... but never Kafka
