@@ -21,7 +21,7 @@ def _die_before_the_kafka_commit(_worker: Worker, _next_offsets: dict[int, int])
 
 
 def main(bootstrap: str, topic: str, schema: str, consumer: str, group_id: str) -> None:
-    Worker._commit_kafka_offsets = _die_before_the_kafka_commit  # type: ignore[method-assign]
+    Worker._commit_kafka_offsets = _die_before_the_kafka_commit  # type: ignore[method-assign,assignment]
     store = PostgresReadStore(StorageSettings.from_env(os.environ), schema)
     settings = WorkerSettings(bootstrap, topic, name=consumer, group_id=group_id)
     Worker(settings, store, read_models()).run_forever(threading.Event())
