@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from projections.read_models.registry import all_read_models
 from tenants.settings import StorageSettings
 from tests.integration.flow.helpers_worker import WorkerFlow, wait_until, worker_flow
 from tests.support.broker import LocalBroker
@@ -54,6 +55,7 @@ def test_fundament_project_fills_the_catalog_and_stops_cleanly_on_sigterm(
         )
     try:
         wait_until(lambda: flow.caught_up(tenant.slug) or worker.poll() is not None, 30)
+        # (every read model's tracking commits in the same transaction as the catalog's)
         assert worker.poll() is None, log.read_text()
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=20) == 0
@@ -63,6 +65,11 @@ def test_fundament_project_fills_the_catalog_and_stops_cleanly_on_sigterm(
             worker.wait()
     assert flow.service_codes(tenant.slug) == sorted(s.code for s in tenant.services)
     assert sum(flow.offsets().values()) == len(flow.envelopes(tenant.slug))
+    last = flow.last_id(tenant.slug)
+    assert {m.name: flow.position(m.name, tenant.slug) for m in all_read_models()} == {
+        m.name: last for m in all_read_models()
+    }
+    assert flow.dead_letters() == []
 
 
 def test_fundament_project_refuses_the_embedded_store_in_one_line(
