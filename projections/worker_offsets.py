@@ -32,7 +32,6 @@ _ADVANCE = (
     " RETURNING next_offset"
 )
 
-
 _LOGS = (
     "CREATE TABLE IF NOT EXISTS projection_offset_logs ("
     " consumer TEXT NOT NULL, topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL,"
