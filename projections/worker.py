@@ -65,6 +65,7 @@ class WorkerSettings:
     group_id: str | None = None
     max_records: int = 500
     poll_timeout: float = 1.0
+    fetch_max_wait_ms: int = 50
     # How long one attempt to reach the brokers may take before run_forever backs off and
     # tries again (kafka-python's own default is 30 s, too long to notice a stop request).
     connect_timeout: float = 5.0
@@ -190,6 +191,9 @@ class Worker:
             # case; the topic-id check (worker_offsets.adopt_log) covers it.
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_records,
+            # The broker answers a fetch at once when records are there; when none are,
+            # it holds the fetch this long. The default 500 ms was most of the end-to-end lag.
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             bootstrap_timeout_ms=int(1000 * self.settings.connect_timeout),
             reconnect_backoff_max_ms=2_000,
         )
