@@ -72,10 +72,7 @@ def rebuild(
 ) -> RebuildReport:
     """Drop the projector's read models (for one tenant, or all) and replay them from the
     event stores. Stop the workers feeding these read models first."""
-    with projector.store.transaction() as tx:
-        for model in projector.read_models:
-            model.clear(tx, tenant)
-        projector.forget(tx, tenant)
+    clear_for_rebuild(projector, tenant)
     feed = LogFeed(stores, projector, batch_size)
     tenants = [tenant] if tenant is not None else [t.slug for t in stores.registry.list()]
     results = feed.catch_up_all(tenants)
@@ -84,3 +81,11 @@ def rebuild(
         tuple(tenants),
         sum(r.applied + r.ignored + r.skipped + r.parked for r in results.values()),
     )
+
+
+def clear_for_rebuild(projector: Projector, tenant: str | None) -> None:
+    """Delete the rows and the tracking of the projector's read models, in one transaction."""
+    with projector.store.transaction() as tx:
+        for model in projector.read_models:
+            model.clear(tx, tenant)
+        projector.forget(tx, tenant)

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from projections.feed import rebuild
 from projections.projector import Projector
 from projections.read_models.registry import all_read_models
+from projections.rebuild import rebuild_read_models as rebuild_in_processes
 from projections.settings import FlowSettings
 from projections.storage import ReadStore, open_read_store
 from tenants.runtime import TenantStores
@@ -37,6 +37,12 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     rebuild_parser.add_argument(
         "name", nargs="?", metavar="NAME", help="only this read model (default: every one)"
     )
+    rebuild_parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="replay tenants in this many processes (PostgreSQL; default: one per CPU)",
+    )
     rebuild_parser.set_defaults(handler=rebuild_read_models)
     status = actions.add_parser(
         "status", help="each read model's position per tenant, against the tenant's log head"
@@ -47,12 +53,17 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
 
 def rebuild_read_models(args: argparse.Namespace) -> int:
     names = _read_model_names(args.name)
-    with _opened() as (stores, store):
-        tenants = _tenants(stores, args.tenant)
-        projector = Projector(store, all_read_models()).only(names)
-        started = time.perf_counter()
-        report = rebuild(stores, projector, tenant=args.tenant)
-        seconds = time.perf_counter() - started
+    with _opened() as (stores, _):
+        tenants = _tenants(stores, args.tenant)  # an unknown tenant fails before any drop
+    started = time.perf_counter()
+    report = rebuild_in_processes(
+        StorageSettings.from_env(os.environ),
+        FlowSettings.from_env(os.environ).read_schema,
+        names,
+        tenant=args.tenant,
+        processes=args.processes,
+    )
+    seconds = time.perf_counter() - started
     print(  # noqa: T201
         f"rebuilt {', '.join(report.read_models)} for {len(tenants)} tenant(s)"
         f" ({', '.join(tenants) or 'none'}): {report.events:,} events in {seconds:.1f} s"
