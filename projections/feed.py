@@ -13,7 +13,7 @@ from projections.envelope import EventEnvelope
 from projections.projector import BatchResult, Projector
 from tenants.runtime import TenantStores
 
-DEFAULT_BATCH = 1_000
+DEFAULT_BATCH = 5_000
 
 
 class LogFeed:

@@ -15,7 +15,7 @@ handling the wish, so they do not change it (the detail timeline records them).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,6 +69,19 @@ class CallState:
     @property
     def is_open(self) -> bool:
         return not Status(self.status).is_terminal
+
+
+def replace(state: CallState, **changes: Any) -> CallState:
+    """``dataclasses.replace`` for CallState without re-running ``__init__``: a rebuild
+    makes two of these per event, and the generic one took a tenth of its time."""
+    if not changes.keys() <= _STATE_FIELDS:
+        raise TypeError(f"CallState has no field {sorted(changes.keys() - _STATE_FIELDS)}")
+    changed = object.__new__(CallState)
+    changed.__dict__.update(state.__dict__, **changes)
+    return changed
+
+
+_STATE_FIELDS = frozenset(field.name for field in fields(CallState))
 
 
 def call_type_of(event: CallIntake.Submitted) -> CallType:
