@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -99,6 +104,12 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
         self._select_after = _render(
             select.replace("{after}", " AND originator_version > $2"), names
         )
+        self._page = _render(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM {schema}.{table} WHERE notification_id >= $1"
+            " ORDER BY notification_id LIMIT $2",
+            names,
+        )
         self._insert_many = _render("SELECT * FROM {schema}.{many}($1, $2, $3, $4)", names)
         self._insert_one = _render("SELECT * FROM {schema}.{one}($1, $2, $3, $4)", names)
 
@@ -123,6 +134,40 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, _raw_cursor(conn) as cursor:
             cursor.execute(query, params, prepare=True)
             return [int(row[0]) for row in cursor.fetchall()]
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        notifications: Sequence[Notification]
+        if start is None or stop is not None or topics or not inclusive_of_start:
+            notifications = super().select_notifications(
+                start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+            )
+        else:
+            notifications = self._select_page(start, limit)
+        return notifications
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _select_page(self, start: int, limit: int) -> list[Notification]:
+        """A page of the log from ``start``: what relays, feeds and rebuilds read."""
+        with self.datastore.get_connection() as conn, _raw_cursor(conn) as cursor:
+            cursor.execute(self._page, (start, limit), prepare=True)
+            return [
+                Notification(
+                    id=notification_id,
+                    originator_id=originator_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=bytes(state),
+                )
+                for notification_id, originator_id, version, topic, state in cursor.fetchall()
+            ]
 
     def select_events(
         self,

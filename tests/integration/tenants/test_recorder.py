@@ -76,3 +76,21 @@ def test_a_single_event_goes_through_the_scalar_function_and_gets_the_next_posit
         (1, "tests:Event"),
         (2, "tests:Event"),
     ]
+
+
+def test_a_page_of_the_log_equals_the_librarys_reading_of_it(
+    recorder: TenantApplicationRecorder,
+) -> None:
+    first, second = uuid4(), uuid4()
+    recorder.insert_events(_events(first, range(1, 4)))
+    recorder.insert_events(_events(second, range(1, 3)))
+    head = recorder.max_notification_id()
+    assert head is not None
+    ours = recorder.select_notifications(head - 3, 3)
+    library = recorder.select_notifications(head - 3, 3, stop=head)  # the library's path
+    assert ours == library
+    assert [(n.originator_id, n.originator_version) for n in ours] == [
+        (first, 2),
+        (first, 3),
+        (second, 1),
+    ]
