@@ -194,6 +194,9 @@ class Worker:
             # The broker answers a fetch at once when records are there; when none are,
             # it holds the fetch this long. The default 500 ms was most of the end-to-end lag.
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            # Only the relay creates the topic, with the configured partitions; a consumer
+            # asking for metadata must not create it with the broker's defaults.
+            allow_auto_create_topics=False,
             bootstrap_timeout_ms=int(1000 * self.settings.connect_timeout),
             reconnect_backoff_max_ms=2_000,
         )

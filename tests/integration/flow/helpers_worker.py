@@ -11,6 +11,7 @@ from uuid import uuid4
 import psycopg
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
 from psycopg import sql
 
 from gateway.demo.deployment import TENANTS, DemoTenant
@@ -190,9 +191,14 @@ def worker_flow(broker: LocalBroker, settings: StorageSettings) -> Iterator[Work
 
 
 def create_topic(bootstrap: str, topic: str) -> None:
+    """Create the topic, unless a running worker's metadata requests made Tansu create it
+    first (it auto-creates; then it must still have our partitions)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    except TopicAlreadyExistsError:
+        [described] = admin.describe_topics([topic])
+        assert len(described["partitions"]) == PARTITIONS, described
     finally:
         admin.close()
 

