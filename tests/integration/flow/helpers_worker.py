@@ -198,9 +198,24 @@ def create_topic(bootstrap: str, topic: str) -> None:
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
     except TopicAlreadyExistsError:
         [described] = admin.describe_topics([topic])
-        assert len(described["partitions"]) == PARTITIONS, described
+        if len(described["partitions"]) != PARTITIONS:
+            # Auto-created by a client's metadata request with the broker's defaults.
+            admin.delete_topics([topic])
+            _create_when_gone(admin, topic)
     finally:
         admin.close()
+
+
+def _create_when_gone(admin: KafkaAdminClient, topic: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+            return
+        except TopicAlreadyExistsError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _drop_schema(settings: StorageSettings, schema: str) -> None:
