@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Mapper
 
 from projections.envelope import EventEnvelope
@@ -79,11 +80,26 @@ class Projector:
         self.store = store
         self.read_models = list(read_models)
         self._mapper = mapper or event_mapper()
-        with store.transaction() as tx:
-            for statement in _BOOKKEEPING:
-                tx.execute(store.ddl(statement))
-            for model in self.read_models:
-                model.create(store, tx)
+        self._create_tables()
+
+    def _create_tables(self, attempts: int = 3) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.store.transaction() as tx:
+                    for statement in _BOOKKEEPING:
+                        tx.execute(self.store.ddl(statement))
+                    for model in self.read_models:
+                        model.create(self.store, tx)
+                return
+            except (
+                psycopg.errors.UniqueViolation,
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.DuplicateTable,
+            ):
+                # Another process ran the same CREATE ... IF NOT EXISTS at the same moment;
+                # PostgreSQL fails the loser instead of waiting. Now the tables exist.
+                if attempt == attempts:
+                    raise
 
     def only(self, names: Sequence[str]) -> "Projector":
         """A projector over some of these read models (same store)."""

@@ -241,6 +241,8 @@ class Relay:
         published: Counter[str] = Counter()
         stalled: dict[str, Exception] = {}
         due = sorted(tenants)
+        if due and self._log_was_lost():
+            due = sorted(self._all_tenants())
         while due and not (stop is not None and stop.is_set()):
             pages, due = self._read_round(due)
             acknowledged, failed = self._publish_round([e for p in pages.values() for e in p])
@@ -249,6 +251,15 @@ class Relay:
             full = [slug for slug, page in pages.items() if len(page) == self.options.batch_size]
             due += [slug for slug in full if slug not in failed]
         return published, stalled
+
+    def _log_was_lost(self) -> bool:
+        """Whether the topic is a new log (broker lost the old one): then start over."""
+        topic_id = self.publisher.connect()
+        if topic_id is None or not self.positions.adopt_log(topic_id):
+            return False
+        log.warning("topic %s is a new log; publishing every tenant again", self.positions.topic)
+        self._published = {}
+        return True
 
     def _read_round(self, due: Sequence[str]) -> tuple[dict[str, list[EventEnvelope]], list[str]]:
         """One page per tenant until the round holds a batch; the rest wait for the next."""

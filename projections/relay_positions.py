@@ -23,6 +23,9 @@ _DDL = (
     " topic TEXT NOT NULL, tenant TEXT NOT NULL, notification_id BIGINT NOT NULL,"
     " PRIMARY KEY (topic, tenant))"
 )
+_LOGS_DDL = (
+    "CREATE TABLE IF NOT EXISTS relay_topic_logs (topic TEXT PRIMARY KEY, topic_id TEXT NOT NULL)"
+)
 _ADVANCE = (
     "INSERT INTO relay_positions (topic, tenant, notification_id) VALUES (%s, %s, %s)"
     " ON CONFLICT (topic, tenant) DO UPDATE"
@@ -40,6 +43,7 @@ class RelayPositions:
         self.topic = topic
         with store.transaction() as tx:
             tx.execute(_DDL)
+            tx.execute(_LOGS_DDL)
 
     def claim(self) -> bool:
         """Try to become the topic's only relay; True if this connection now holds the lock."""
@@ -64,6 +68,28 @@ class RelayPositions:
             tx.executemany(
                 _ADVANCE, [(self.topic, tenant, nid) for tenant, nid in sorted(positions.items())]
             )
+
+    def adopt_log(self, topic_id: str) -> bool:
+        """Remember which log of the topic the positions count in; True if it is a new log.
+
+        A broker that lost its log (a memory broker restarted) gives the recreated topic a
+        new id: nothing published before is there any more, so every position goes back to
+        0 and the relay publishes everything again (the projections skip what they have)."""
+        with self._store.transaction() as tx:
+            rows = tx.fetchall(
+                "SELECT topic_id FROM relay_topic_logs WHERE topic = %s", (self.topic,)
+            )
+            if rows and rows[0][0] == topic_id:
+                return False
+            tx.execute(
+                "INSERT INTO relay_topic_logs (topic, topic_id) VALUES (%s, %s)"
+                " ON CONFLICT (topic) DO UPDATE SET topic_id = excluded.topic_id",
+                (self.topic, topic_id),
+            )
+            if not rows:
+                return False  # the first log this relay has seen: positions stand
+            tx.execute("DELETE FROM relay_positions WHERE topic = %s", (self.topic,))
+        return True
 
     def close(self) -> None:
         self._store.close()

@@ -77,6 +77,7 @@ class Publisher:
         self.options = options or ProducerOptions()
         self._producer: Any = None
         self.idempotent: bool | None = None
+        self.topic_id: str | None = None  # the broker's id of the topic, learnt on connect
 
     def publish(self, envelopes: Sequence[EventEnvelope]) -> list[Outcome]:
         """Send all, flush once, and return one outcome per envelope (same order)."""
@@ -104,6 +105,15 @@ class Publisher:
         if any(outcome is not None for outcome in outcomes):
             self.reset()
         return outcomes
+
+    def connect(self) -> str | None:
+        """Make sure a producer is ready; the topic's id, or None if the broker is away."""
+        try:
+            self._producer_ready()
+        except KafkaError as error:
+            log.warning("broker not reachable: %s", error)
+            return None
+        return self.topic_id
 
     def reset(self) -> None:
         """Drop the producer; the next publish makes a new one."""
@@ -171,6 +181,9 @@ class Publisher:
             log.info("created topic %s (%d partitions)", self.flow.topic, self.flow.partitions)
         except TopicAlreadyExistsError:
             pass
+        try:
+            [described] = admin.describe_topics([self.flow.topic])
+            self.topic_id = str(described["topic_id"]) if described.get("topic_id") else None
         finally:
             admin.close()
 

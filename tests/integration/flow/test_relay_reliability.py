@@ -6,13 +6,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gateway.demo.deployment import DemoTenant
 from gateway.demo.driver import Desk
-from projections.relay import Relay, RelayOptions
+from projections.relay import PublishFailedError, Relay, RelayOptions
 from projections.relay_publisher import ProducerOptions
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
@@ -27,7 +28,7 @@ from tests.integration.flow.relay_support import (
     stored_positions,
     submit_incidents,
 )
-from tests.support.broker import LocalBroker
+from tests.support.broker import LocalBroker, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
@@ -184,3 +185,29 @@ def test_commands_succeed_while_the_broker_is_down_and_everything_is_published_a
         relay.close()
     assert not worker.is_alive()
     assert_complete_and_never_ahead(world, stores, [tenant.slug])
+
+
+def test_a_broker_that_lost_its_log_gets_every_event_again(
+    world: RelayWorld, stores: TenantStores[ServiceDesk], tmp_path: Path
+) -> None:
+    own = LocalBroker(tmp_path / "own-broker.log", port=free_port()).start()
+    flow = replace(world.flow, bootstrap=own.bootstrap)
+    tenant, desk = new_tenant(stores)
+    submit_incidents(tenant, desk, 20)
+    relay = Relay.open(world.settings, flow, stores=stores)
+    try:
+        relay.run_once()
+        own.stop()  # a memory broker: its log is gone
+        own.start()
+        submit_incidents(tenant, desk, 5)
+        for _ in range(3):  # the old producer's connection to the lost broker fails first
+            try:
+                relay.run_once()
+                break
+            except PublishFailedError:
+                continue
+        received = envelopes_by_tenant(consume_all(flow))[tenant.slug]
+        assert [e.notification_id for e in received] == log_ids(stores, tenant.slug)
+    finally:
+        relay.close()
+        own.stop()
