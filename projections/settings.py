@@ -1,19 +1,23 @@
 """Settings of the event flow: the Kafka cluster, the topic family, the read store."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_TOPIC = "fundament.events.v1"
 
 
 @dataclass(frozen=True)
 class FlowSettings:
-    """Where events flow: ``FUNDAMENT_KAFKA_*`` and ``FUNDAMENT_READ_SCHEMA`` in the env."""
+    """Where events flow: ``FUNDAMENT_KAFKA_*``, ``FUNDAMENT_READ_SCHEMA`` and
+    ``FUNDAMENT_REPORTING_KEY`` in the env."""
 
     bootstrap: str = "127.0.0.1:9092"
     topic: str = DEFAULT_TOPIC
     partitions: int = 6
     read_schema: str = "fundament_read"
+    # Keys the pseudonyms of calls in cross-organization reporting; changing it needs a
+    # rebuild of that read model. Empty: a built-in key, which only hides call ids.
+    reporting_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if not self.bootstrap.strip():
@@ -33,4 +37,5 @@ class FlowSettings:
             topic=environ.get("FUNDAMENT_KAFKA_TOPIC", cls.topic),
             partitions=int(partitions),
             read_schema=environ.get("FUNDAMENT_READ_SCHEMA", cls.read_schema),
+            reporting_key=environ.get("FUNDAMENT_REPORTING_KEY", ""),
         )
