@@ -39,7 +39,7 @@ def rebuild_read_models(
             events = _replay(stores, projector, tenants, batch_size)
         else:
             events = _replay_in_processes(
-                settings, read_schema, names, tenants, processes, batch_size
+                settings, read_schema, names, tenants, processes, batch_size, (stores, projector)
             )
     finally:
         store.close()
@@ -61,17 +61,20 @@ def _replay_in_processes(
     tenants: Sequence[str],
     processes: int,
     batch_size: int,
+    here: tuple[TenantStores[ServiceDesk], Projector],
 ) -> int:
-    shares = [list(tenants[i::processes]) for i in range(processes)]
-    # spawn, not fork: the parent holds open pools and connections a fork would share.
+    """This process replays one share while ``processes - 1`` spawned ones take the rest."""
+    own, *others = [list(tenants[i::processes]) for i in range(processes)]
+    # spawn, not fork: this process holds open pools and connections a fork would share.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+    with ProcessPoolExecutor(len(others), mp_context=context) as pool:
         futures = [
             pool.submit(_replay_share, settings, read_schema, tuple(names), share, batch_size)
-            for share in shares
+            for share in others
             if share
         ]
-        return sum(future.result() for future in futures)
+        replayed = _replay(*here, own, batch_size)
+        return replayed + sum(future.result() for future in futures)
 
 
 def _replay_share(
