@@ -12,20 +12,19 @@ from typing import Any, ClassVar
 
 from domain.calls import Call, ChildOutcome
 from domain.calls.call_intake import CallIntake, LinkKind
-from domain.catalog import Service
 from projections.envelope import EventEnvelope
 from projections.read_model import ReadModel
 from projections.read_models.call_detail.timeline import describe, payload
 from projections.read_models.call_lifecycle.rows import (
     STATE_COLUMNS_DDL,
     ServiceOwners,
-    follow_owner,
+    apply_service_event,
     insert_state,
+    is_call_or_service_event,
     load_state,
     save_state,
 )
 from projections.read_models.call_lifecycle.state import (
-    CALL_TOPIC_PREFIX,
     CallState,
     evolve,
     iso,
@@ -38,7 +37,6 @@ TIMELINE = "rm_call_detail_timeline"
 FORKS = "rm_call_detail_forks"
 OWNERS = "rm_call_detail_service_owners"
 
-_SERVICE_EVENTS = ("Service.Registered", "Service.Revised")
 _LINK_COLUMNS = {LinkKind.MIC.value: "mic_ids", LinkKind.CALL.value: "linked_call_ids"}
 
 
@@ -79,16 +77,11 @@ class CallDetailReadModel(ReadModel):
         ]
 
     def handles(self, envelope: EventEnvelope) -> bool:
-        return envelope.topic.startswith(CALL_TOPIC_PREFIX) or (
-            envelope.event_type in _SERVICE_EVENTS
-        )
+        return is_call_or_service_event(envelope)
 
     def apply(self, tx: Tx, envelope: EventEnvelope, event: Any) -> None:
         tenant = envelope.tenant
-        if isinstance(event, Service.Registered | Service.Revised):
-            self._owners.record(tx, tenant, event)
-            if isinstance(event, Service.Revised):
-                follow_owner(tx, CALLS, tenant, event)
+        if apply_service_event(tx, self._owners, CALLS, tenant, event):
             return
         owner_of = self._owners.lookup(tx, tenant)
         version = envelope.originator_version

@@ -8,7 +8,8 @@ from typing import Any
 
 from domain.catalog import Service
 from domain.patterns import Status
-from projections.read_models.call_lifecycle.state import CallState, OwnerOf, iso
+from projections.envelope import EventEnvelope
+from projections.read_models.call_lifecycle.state import CALL_TOPIC_PREFIX, CallState, OwnerOf, iso
 from projections.storage import Row, Tx
 
 STATE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(CallState))
@@ -113,3 +114,23 @@ def follow_owner(tx: Tx, table: str, tenant: str, event: Service.Revised) -> Non
         f" AND (team IS NULL OR team <> %s) AND status NOT IN ({placeholders})",
         (event.owner_team, at, at, tenant, str(event.originator_id), event.owner_team, *_TERMINAL),
     )
+
+
+_SERVICE_EVENTS = ("Service.Registered", "Service.Revised")
+
+
+def is_call_or_service_event(envelope: EventEnvelope) -> bool:
+    """What a call read model reads: every call event, and the services' owner changes."""
+    return envelope.topic.startswith(CALL_TOPIC_PREFIX) or envelope.event_type in _SERVICE_EVENTS
+
+
+def apply_service_event(
+    tx: Tx, owners: ServiceOwners, calls_table: str, tenant: str, event: Any
+) -> bool:
+    """Record a service's owner (open calls follow a new one); False if not a service event."""
+    if not isinstance(event, Service.Registered | Service.Revised):
+        return False
+    owners.record(tx, tenant, event)
+    if isinstance(event, Service.Revised):
+        follow_owner(tx, calls_table, tenant, event)
+    return True

@@ -17,13 +17,13 @@ from projections.read_model import ReadModel
 from projections.read_models.call_lifecycle.rows import (
     STATE_COLUMNS_DDL,
     ServiceOwners,
-    follow_owner,
+    apply_service_event,
     insert_state,
+    is_call_or_service_event,
     load_state,
     save_state,
 )
 from projections.read_models.call_lifecycle.state import (
-    CALL_TOPIC_PREFIX,
     CallState,
     evolve,
     submitted,
@@ -34,8 +34,6 @@ from projections.storage import Tx
 CALLS = "rm_call_queue_calls"
 SERVICES = "rm_call_queue_services"
 OWNERS = "rm_call_queue_service_owners"
-
-_SERVICE_EVENTS = ("Service.Registered", "Service.Revised")
 
 
 class CallQueueReadModel(ReadModel):
@@ -66,16 +64,11 @@ class CallQueueReadModel(ReadModel):
         ]
 
     def handles(self, envelope: EventEnvelope) -> bool:
-        return envelope.topic.startswith(CALL_TOPIC_PREFIX) or (
-            envelope.event_type in _SERVICE_EVENTS
-        )
+        return is_call_or_service_event(envelope)
 
     def apply(self, tx: Tx, envelope: EventEnvelope, event: Any) -> None:
         tenant = envelope.tenant
-        if isinstance(event, Service.Registered | Service.Revised):
-            self._owners.record(tx, tenant, event)
-            if isinstance(event, Service.Revised):
-                follow_owner(tx, CALLS, tenant, event)
+        if apply_service_event(tx, self._owners, CALLS, tenant, event):
             return
         owner_of = self._owners.lookup(tx, tenant)
         version = envelope.originator_version
