@@ -1,34 +1,14 @@
-"""Fixtures: tenant stores and a read store on both backends, a fresh schema per test."""
+"""Fixtures: a read store on both backends, a fresh schema or file per test."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from uuid import uuid4
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from gateway.demo.deployment import TENANTS, DemoTenant
-from gateway.demo.driver import Desk
-from gateway.demo.scenario import seed_tenant
 from projections.storage import PostgresReadStore, ReadStore, SqliteReadStore
-from tenants.runtime import TenantStores
-from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
-from tests.integration.service_desk.conftest import START
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest) -> StorageSettings:
-    fixture_name = "sqlite_settings" if request.param == "sqlite" else "pg_settings"
-    value: StorageSettings = request.getfixturevalue(fixture_name)
-    return value
-
-
-@pytest.fixture
-def stores(settings: StorageSettings) -> Iterator[TenantStores[ServiceDesk]]:
-    opened = TenantStores.open(settings, ServiceDesk)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -51,24 +31,3 @@ def read_store(settings: StorageSettings) -> Iterator[ReadStore]:
         autocommit=True,
     ) as connection:
         connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.fixture
-def seeded(
-    stores: TenantStores[ServiceDesk], fresh_slug: Callable[..., str]
-) -> Callable[[DemoTenant], tuple[DemoTenant, Desk]]:
-    """Seed a fresh copy of a demo tenant (new slug) and return it with its desk."""
-
-    def seed(template: DemoTenant = TENANTS[0]) -> tuple[DemoTenant, Desk]:
-        tenant = DemoTenant(
-            fresh_slug("rm"),
-            template.name,
-            template.kind,
-            template.teams,
-            template.people,
-            template.services,
-            template.customer,
-        )
-        return tenant, seed_tenant(stores, tenant, START)
-
-    return seed

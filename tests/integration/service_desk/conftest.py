@@ -1,50 +1,5 @@
-"""Fixtures: ServiceDesk tenants on both backends, seeded like the demo seeds them."""
+"""The business time the service-desk tests start at (fixtures: ``tests/integration``)."""
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-import pytest
-
-from gateway.demo.deployment import TENANTS, DemoTenant
-from gateway.demo.driver import Desk
-from gateway.demo.scenario import seed_tenant
-from tenants.runtime import TenantStores
-from tenants.service_desk import ServiceDesk
-from tenants.settings import StorageSettings
-
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest) -> StorageSettings:
-    fixture_name = "sqlite_settings" if request.param == "sqlite" else "pg_settings"
-    value: StorageSettings = request.getfixturevalue(fixture_name)
-    return value
-
-
-@pytest.fixture
-def stores(settings: StorageSettings) -> Iterator[TenantStores[ServiceDesk]]:
-    opened = TenantStores.open(settings, ServiceDesk)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def seeded(
-    stores: TenantStores[ServiceDesk], fresh_slug: Callable[..., str]
-) -> Callable[[DemoTenant], tuple[DemoTenant, Desk]]:
-    """Seed a fresh copy of a demo tenant (new slug) and return it with its desk."""
-
-    def seed(template: DemoTenant = TENANTS[0]) -> tuple[DemoTenant, Desk]:
-        tenant = DemoTenant(
-            fresh_slug("sd"),
-            template.name,
-            template.kind,
-            template.teams,
-            template.people,
-            template.services,
-            template.customer,
-        )
-        return tenant, seed_tenant(stores, tenant, START)
-
-    return seed
