@@ -123,8 +123,10 @@ class Projector:
         """
         try:
             return self._apply(envelopes, dead_letters, also, careful=False)
-        except Exception:  # any read-model failure: redo the batch carefully
-            log.info("a read model failed in a batch of %d; applying it carefully", len(envelopes))
+        except Exception as error:  # in a pipeline a failure cannot be told apart: redo it
+            # A read model's failure is parked on the careful pass; anything else (the
+            # store, the ``also`` callback) fails again there and reaches the caller.
+            log.info("batch of %d failed (%s); applying it event by event", len(envelopes), error)
             return self._apply(envelopes, dead_letters, also, careful=True)
 
     def _apply(

@@ -90,8 +90,6 @@ class CallDetailReadModel(ReadModel):
             insert_state(tx, CALLS, tenant, state, **_intake(event))
         else:
             before = load_state(tx, CALLS, tenant, str(envelope.originator_id))
-            if before is None:
-                raise LookupError(f"call {envelope.originator_id} was never submitted")
             state = evolve(before, event, version, owner_of)
             save_state(tx, CALLS, tenant, state, **_changes(tx, tenant, state, event))
             _record_fork(tx, tenant, before, event)

@@ -45,12 +45,15 @@ def state_from_row(row: Row) -> CallState:
     return CallState(**values)
 
 
-def load_state(tx: Tx, table: str, tenant: str, call_id: str) -> CallState | None:
+def load_state(tx: Tx, table: str, tenant: str, call_id: str) -> CallState:
+    """The stored state of a call; LookupError if it was never submitted."""
     rows = tx.fetchall(
         f"SELECT {', '.join(STATE_COLUMNS)} FROM {table} WHERE tenant = %s AND call_id = %s",
         (tenant, call_id),
     )
-    return state_from_row(rows[0]) if rows else None
+    if not rows:
+        raise LookupError(f"call {call_id} was never submitted")
+    return state_from_row(rows[0])
 
 
 def insert_state(tx: Tx, table: str, tenant: str, state: CallState, **extra: Any) -> None:

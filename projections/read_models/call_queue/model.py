@@ -78,8 +78,6 @@ class CallQueueReadModel(ReadModel):
             self._add_services(tx, tenant, state, state.service_ids)
             return
         before = load_state(tx, CALLS, tenant, str(envelope.originator_id))
-        if before is None:
-            raise LookupError(f"call {envelope.originator_id} was never submitted")
         after = evolve(before, event, version, owner_of)
         save_state(tx, CALLS, tenant, after, is_open=int(after.is_open))
         self._add_services(tx, tenant, after, after.service_ids[len(before.service_ids) :])
