@@ -28,15 +28,25 @@ Key = tuple[str, str]  # (tenant, call_id)
 @dataclass
 class _Folded:
     state: CallState
-    is_new: bool
+    intake: tuple[str, ...] | None  # the intake columns' values of a new call, else None
     new_services: list[str] = field(default_factory=list)
 
 
 class BatchFold:
     """One batch's calls, folded in memory until ``flush``."""
 
-    def __init__(self, tx: Tx, calls: str, services: str, owners: str) -> None:
-        self.tx, self.calls, self.services, self.owners = tx, calls, services, owners
+    def __init__(
+        self,
+        tx: Tx,
+        tables: tuple[str, str, str],
+        intake_columns: tuple[str, ...],
+        intake_of: Callable[[CallIntake.Submitted], tuple[str, ...]],
+    ) -> None:
+        """``tables``: the calls, services and owners tables. A new call's row also gets
+        the ``intake_columns``, valued by ``intake_of`` its submission."""
+        self.tx = tx
+        self.calls, self.services, self.owners = tables
+        self.intake_columns, self.intake_of = intake_columns, intake_of
         self._folded: dict[Key, _Folded] = {}
         self._owner_cache: dict[str, dict[str, str]] = {}
 
@@ -55,7 +65,7 @@ class BatchFold:
         owner_of = self._owner_of(tenant)
         if isinstance(event, CallIntake.Submitted):
             state = submitted(event, version, owner_of)
-            self._folded[key] = _Folded(state, True, list(state.service_ids))
+            self._folded[key] = _Folded(state, self.intake_of(event), list(state.service_ids))
             return
         if key not in self._folded:
             self._load(tenant, [key[1]])
@@ -68,17 +78,17 @@ class BatchFold:
 
     def flush(self) -> None:
         """Write every folded call, then forget them (and the owners, which may change)."""
-        new = [f for f in self._folded.values() if f.is_new]
-        old = [f for f in self._folded.values() if not f.is_new]
+        new = [(f.state, f.intake) for f in self._folded.values() if f.intake is not None]
+        old = [f for f in self._folded.values() if f.intake is None]
         tenant_of = {f.state.call_id: t for (t, _), f in self._folded.items()}
         if new:
-            columns = ("tenant", *STATE_COLUMNS, "is_open")
+            columns = ("tenant", *STATE_COLUMNS, "is_open", *self.intake_columns)
             self.tx.executemany(
                 f"INSERT INTO {self.calls} ({', '.join(columns)})"
                 f" VALUES ({', '.join(['%s'] * len(columns))})",
                 [
-                    (tenant_of[f.state.call_id], *state_values(f.state), int(f.state.is_open))
-                    for f in new
+                    (tenant_of[state.call_id], *state_values(state), int(state.is_open), *intake)
+                    for state, intake in new
                 ],
             )
         if old:
@@ -119,7 +129,7 @@ class BatchFold:
         )
         for row in rows:
             state = state_from_row(row)
-            self._folded[(tenant, state.call_id)] = _Folded(state, False)
+            self._folded[(tenant, state.call_id)] = _Folded(state, None)
 
     def _owner_of(self, tenant: str) -> Callable[[str], str | None]:
         if tenant not in self._owner_cache:
