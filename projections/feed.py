@@ -6,25 +6,41 @@ reached for the tenant, in batches, so one transaction covers many events.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from projections.envelope import EventEnvelope
-from projections.projector import BatchResult, Projector
+from projections.projector import PROJECT_SPAN, BatchResult, Projector
+from tenants import tracing
 from tenants.runtime import TenantStores
+from tenants.transcodings import traceparent_of
 
 DEFAULT_BATCH = 5_000
 
 
 class LogFeed:
-    """Delivers each tenant's stored events, in log order, to a projector."""
+    """Delivers each tenant's stored events, in log order, to a projector.
+
+    When tracing, each batch is projected inside one span per command trace among its
+    events (the traceparent read from their stored metadata), as the Kafka worker does.
+    """
 
     def __init__(
-        self, stores: TenantStores[Any], projector: Projector, batch_size: int = DEFAULT_BATCH
+        self,
+        stores: TenantStores[Any],
+        projector: Projector,
+        batch_size: int = DEFAULT_BATCH,
+        *,
+        traced: bool = True,
     ) -> None:
         self.stores = stores
         self.projector = projector
         self.batch_size = batch_size
+        # A rebuild replays old events: spans in their long-finished traces help no one.
+        self.traced = traced
+        self._span_attributes = {"fundament.delivery": "in-process"}
 
     def catch_up(self, tenant: str) -> BatchResult:
         """Apply everything ``tenant`` stored since the read models last looked."""
@@ -35,7 +51,7 @@ class LogFeed:
             notifications = recorder.select_notifications(start=start, limit=self.batch_size)
             if not notifications:
                 return total
-            batch = self.projector.apply([EventEnvelope.of(tenant, n) for n in notifications])
+            batch = self._apply(tenant, notifications)
             total.applied += batch.applied
             total.ignored += batch.ignored
             total.skipped += batch.skipped
@@ -43,6 +59,14 @@ class LogFeed:
             if len(notifications) < self.batch_size:
                 return total
             start = notifications[-1].id + 1
+
+    def _apply(self, tenant: str, notifications: Sequence[Notification]) -> BatchResult:
+        envelopes = [EventEnvelope.of(tenant, n) for n in notifications]
+        if not (self.traced and tracing.tracing_enabled()):
+            return self.projector.apply(envelopes)
+        envelopes = [replace(e, traceparent=traceparent_of(e.state)) for e in envelopes]
+        with tracing.span_per_trace(PROJECT_SPAN, envelopes, attributes=self._span_attributes):
+            return self.projector.apply(envelopes)
 
     def catch_up_all(self, tenants: Sequence[str] | None = None) -> dict[str, BatchResult]:
         """Catch up every registered tenant (or the ones named)."""
@@ -73,7 +97,7 @@ def rebuild(
     """Drop the projector's read models (for one tenant, or all) and replay them from the
     event stores. Stop the workers feeding these read models first."""
     clear_for_rebuild(projector, tenant)
-    feed = LogFeed(stores, projector, batch_size)
+    feed = LogFeed(stores, projector, batch_size, traced=False)
     tenants = [tenant] if tenant is not None else [t.slug for t in stores.registry.list()]
     results = feed.catch_up_all(tenants)
     return RebuildReport(

@@ -41,6 +41,9 @@ _BOOKKEEPING = (
     " next_offset BIGINT NOT NULL, PRIMARY KEY (consumer, topic, kafka_partition))",
 )
 
+# The span around a batch applied to the read models: one per command trace in the batch.
+PROJECT_SPAN = "project events"
+
 _UPSERT_TRACKING = (
     "INSERT INTO projection_tracking (read_model, tenant, notification_id) VALUES (%s, %s, %s)"
     " ON CONFLICT (read_model, tenant) DO UPDATE SET notification_id = excluded.notification_id"

@@ -297,7 +297,6 @@ class Relay:
         except Exception as error:  # an event this code cannot decode still gets published
             log.warning("%s#%d: no correlation id (%s)", tenant, notification.id, error)
             return envelope
-        # EventMeta has no trace context yet; a traceparent field there is picked up here.
         return replace(
             envelope,
             correlation_id=str(meta.correlation_id),

@@ -29,9 +29,11 @@ from kafka.errors import (
     MessageSizeTooLargeError,
     TopicAlreadyExistsError,
 )
+from opentelemetry.trace import SpanKind
 
 from projections.envelope import EventEnvelope
 from projections.settings import FlowSettings
+from tenants import tracing
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +82,28 @@ class Publisher:
         self.topic_id: str | None = None  # the broker's id of the topic, learnt on connect
 
     def publish(self, envelopes: Sequence[EventEnvelope]) -> list[Outcome]:
-        """Send all, flush once, and return one outcome per envelope (same order)."""
+        """Send all, flush once, and return one outcome per envelope (same order).
+
+        Traced as one producer span per command trace among the envelopes (a child of the
+        traceparent its events carry), failed if any of its events was not acknowledged.
+        """
         if not envelopes:
             return []
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": self.flow.topic,
+        }
+        with tracing.span_per_trace(
+            "publish events", envelopes, kind=SpanKind.PRODUCER, attributes=attributes
+        ) as spans:
+            outcomes = self._publish(envelopes)
+            if spans:
+                for key, error in _first_failures(envelopes, outcomes).items():
+                    tracing.failed(spans[key], error)
+        return outcomes
+
+    def _publish(self, envelopes: Sequence[EventEnvelope]) -> list[Outcome]:
         try:
             producer = self._producer_ready()
         except KafkaError as error:
@@ -186,6 +207,17 @@ class Publisher:
             self.topic_id = str(described["topic_id"]) if described.get("topic_id") else None
         finally:
             admin.close()
+
+
+def _first_failures(
+    envelopes: Sequence[EventEnvelope], outcomes: Sequence[Outcome]
+) -> dict[tracing.TraceKey, Exception]:
+    """Per (tenant, traceparent), the first error among its envelopes' outcomes."""
+    failures: dict[tracing.TraceKey, Exception] = {}
+    for envelope, outcome in zip(envelopes, outcomes, strict=True):
+        if outcome is not None:
+            failures.setdefault((envelope.tenant, envelope.traceparent), outcome)
+    return failures
 
 
 def _outcome(future: Any) -> Outcome:

@@ -29,8 +29,9 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, UnknownTopicOrPartitionError
 from kafka.structs import OffsetAndMetadata
+from opentelemetry.trace import SpanKind
 
-from projections.projector import BatchResult, Projector
+from projections.projector import PROJECT_SPAN, BatchResult, Projector
 from projections.read_model import ReadModel
 from projections.settings import FlowSettings
 from projections.storage import ReadStore
@@ -42,6 +43,7 @@ from projections.worker_offsets import (
     create_tables,
     stored_offsets,
 )
+from tenants import tracing
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,11 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.projector = Projector(store, read_models)
+        self._span_attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": settings.topic,
+        }
         create_tables(store)
         self._consumer: Any = None
         self._topic_id: str | None = None  # of the topic incarnation the consumer reads
@@ -157,11 +164,14 @@ class Worker:
     def _project(self, batch: KafkaBatch) -> BatchResult:
         assert self._expected is not None  # set when the consumer connected
         moves = as_moves(self._expected, batch.next_offsets)
-        projected = self.projector.apply(
-            batch.envelopes,
-            dead_letters=batch.dead_letters,
-            also=lambda tx: advance(tx, self.settings.name, self.settings.topic, moves),
-        )
+        with tracing.span_per_trace(
+            PROJECT_SPAN, batch.envelopes, kind=SpanKind.CONSUMER, attributes=self._span_attributes
+        ):
+            projected = self.projector.apply(
+                batch.envelopes,
+                dead_letters=batch.dead_letters,
+                also=lambda tx: advance(tx, self.settings.name, self.settings.topic, moves),
+            )
         self._expected.update(batch.next_offsets)
         return projected
 

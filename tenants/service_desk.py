@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import get_topic
 
 from domain.agreements import Agreement
@@ -17,7 +17,7 @@ from domain.calls import CALL_CLASSES, Call
 from domain.organization import ServiceOrganization, organization_id
 from domain.patterns import AgreementKind
 from domain.shared import CommandContext
-from tenants import ownership
+from tenants import ownership, tracing
 from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
 from tenants.handlers import handler_for
 from tenants.transcodings import register_transcodings
@@ -55,19 +55,22 @@ class ServiceDesk(Application[UUID]):
         register_transcodings(transcoder)
 
     def execute(self, command: object, context: CommandContext) -> CommandResult:
-        """Run one command; every aggregate it touched is saved in one transaction."""
-        meta = context.meta(self.tenant_id)
-        with ownership.command_scope() as taken:
-            touched = handler_for(command)(self, command, meta)
-            created = [aggregate for aggregate in touched if _is_new(aggregate)]
-            try:
-                recordings = self.save(*touched)
-            except IntegrityError:
-                raise ConcurrencyConflictError(
-                    "another command changed the same record at the same time; nothing was "
-                    "stored, reload and try again"
-                ) from None
-        ownership.give_back(self.repository, [*taken, *created])
+        """Run one command; every aggregate it touched is saved in one transaction.
+
+        It runs in a span, a child of the current span or else of the context's
+        traceparent; its events carry that span's traceparent, so what the relay and the
+        projections do with them joins the same trace.
+        """
+        name = type(command).__name__
+        parent = None if tracing.in_span() else context.traceparent
+        attributes = {tracing.TENANT: self.tenant_id, tracing.COMMAND: name}
+        with tracing.span_in(f"command {name}", parent, attributes=attributes):
+            meta = context.meta(self.tenant_id, tracing.current_traceparent())
+            with ownership.command_scope() as taken:
+                touched = handler_for(command)(self, command, meta)
+                created = [aggregate for aggregate in touched if _is_new(aggregate)]
+                recordings = self._store(touched)
+            ownership.give_back(self.repository, [*taken, *created])
         main = touched[0]
         return CommandResult(
             main.id,
@@ -75,6 +78,18 @@ class ServiceDesk(Application[UUID]):
             recordings[-1].notification.id if recordings else None,
             tuple(aggregate.id for aggregate in touched),
         )
+
+    def _store(self, touched: list[Any]) -> list[Recording[UUID]]:
+        with tracing.span_in("store events", None) as span:
+            try:
+                recordings = self.save(*touched)
+            except IntegrityError:
+                raise ConcurrencyConflictError(
+                    "another command changed the same record at the same time; nothing was "
+                    "stored, reload and try again"
+                ) from None
+            span.set_attribute(tracing.EVENT_COUNT, len(recordings))
+        return recordings
 
     # -- loading ------------------------------------------------------------------
 

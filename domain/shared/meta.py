@@ -12,6 +12,9 @@ class EventMeta:
     ``occurred_at`` is business time supplied by the caller (the domain never reads a
     clock); ``correlation_id`` ties all events of one request or workflow together and
     ``causation_id`` names the command (or event) that directly caused this one.
+    ``traceparent`` is the W3C trace context of the command's span, if it ran in a trace,
+    so the relay and the projections can continue that trace; events stored before it
+    existed have none.
     """
 
     tenant_id: str
@@ -19,6 +22,7 @@ class EventMeta:
     occurred_at: datetime
     correlation_id: UUID
     causation_id: UUID
+    traceparent: str | None = None
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:

@@ -13,6 +13,7 @@ import signal
 import threading
 from typing import Any
 
+from gateway.telemetry import configure_tracing_from_env, shutdown_tracing
 from tenants.settings import StorageSettings
 
 log = logging.getLogger("fundament.project")
@@ -64,6 +65,7 @@ def run_project(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)  # it logs every connection at INFO
+    configure_tracing_from_env(os.environ, "fundament-project")
     store = open_read_store(storage, flow.read_schema)
     worker = Worker(settings, store, all_read_models())
     stop = _stop_on_signals()
@@ -75,6 +77,7 @@ def run_project(args: argparse.Namespace) -> int:
     finally:
         worker.close()
         store.close()
+        shutdown_tracing()
     return 0
 
 

@@ -13,6 +13,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from gateway.telemetry import configure_tracing_from_env, shutdown_tracing
 from projections.relay import PublishFailedError, Relay, RelayBusyError, RelayOptions
 from projections.settings import FlowSettings
 from tenants.settings import StorageSettings
@@ -45,6 +46,7 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
 
 def run_relay(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_tracing_from_env(os.environ, "fundament-relay")
     settings = StorageSettings.from_env(os.environ)
     flow = FlowSettings.from_env(os.environ)
     options = RelayOptions(batch_size=args.batch_size, sweep_seconds=args.sweep_seconds)
@@ -61,6 +63,7 @@ def run_relay(args: argparse.Namespace) -> int:
     finally:
         relay.close()
         relay.stores.close()
+        shutdown_tracing()
 
 
 def _publish_once(relay: Relay) -> int:
