@@ -9,14 +9,18 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.patterns import CURRENT_VERSION, export_workflow_templates
 from domain.shared import DomainError
-from gateway import flow
+from gateway import flow, serve
 from tenants.errors import TenantError
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
+
+if TYPE_CHECKING:
+    from gateway.api.settings import GatewaySettings
 
 _DEMO_MARKER = ".fundament-demo"
 
@@ -36,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="seed a national deployment and run all 8 workflows")
     demo.add_argument("--data-dir", type=Path, help="embedded data directory (replaced)")
+    demo.add_argument(
+        "--serve", action="store_true", help="then serve the REST API on the demo's data"
+    )
+    demo.add_argument("--port", type=int, default=8000, help="port for --serve")
     demo.set_defaults(handler=run_demo)
     tenants = commands.add_parser("tenants", help="tenants of this deployment")
     tenants.add_subparsers(required=True, metavar="ACTION").add_parser(
@@ -55,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="directory for one file per template")
     export.set_defaults(handler=export_patterns)
     flow.register(commands)
+    serve.register(commands)
     return parser
 
 
@@ -103,7 +112,40 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Workflows completed: {', '.join(sorted(completed))} ({len(completed)} of 8) "
         f"in {time.perf_counter() - started:.1f} s; data in {_where(settings)}"
     )
-    return 0 if len(completed) == 8 else 1
+    if len(completed) != 8:
+        return 1
+    _print_demo_tokens(settings)
+    if args.serve:
+        return _serve_demo(settings, args.port)
+    return 0
+
+
+def _print_demo_tokens(settings: StorageSettings) -> None:
+    tokens = serve.demo_tokens(_gateway_settings(settings))
+    print(f"\nBearer tokens for the REST API (tenant {serve.DEMO_TENANT}, 8 hours):")
+    for role, token in tokens.items():
+        print(f"  {role.value:<21} {token}")
+    print(
+        "Serve the API on this data with `fundament demo --serve` (or `fundament serve` with "
+        f"FUNDAMENT_DATA_DIR={settings.data_dir}), then e.g.\n"
+        '  curl -H "Authorization: Bearer <operator token>" '
+        f"http://127.0.0.1:8000/t/{serve.DEMO_TENANT}/calls"
+    )
+
+
+def _gateway_settings(settings: StorageSettings) -> "GatewaySettings":
+    from gateway.api.settings import GatewaySettings
+
+    return GatewaySettings(storage=settings)
+
+
+def _serve_demo(settings: StorageSettings, port: int) -> int:
+    import uvicorn
+
+    from gateway.api.app import create_app
+
+    uvicorn.run(create_app(_gateway_settings(settings)), host="127.0.0.1", port=port)
+    return 0
 
 
 def _where(settings: StorageSettings) -> str:

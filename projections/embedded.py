@@ -28,6 +28,7 @@ class InProcessDelivery:
         read_models: Sequence[ReadModel] | None = None,
     ) -> None:
         settings = stores.runtime.settings
+        self._stores = stores
         self.store = store or open_read_store(
             settings, FlowSettings.from_env(os.environ).read_schema
         )
@@ -38,6 +39,10 @@ class InProcessDelivery:
     def deliver(self, tenant: str) -> BatchResult:
         """Bring every read model up to date with ``tenant``'s log."""
         return self._feed.catch_up(tenant)
+
+    def tenants(self) -> list[str]:
+        """Every registered tenant's slug."""
+        return [tenant.slug for tenant in self._stores.registry.list()]
 
     def deliver_all(self) -> BatchResult:
         total = BatchResult()

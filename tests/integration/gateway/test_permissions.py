@@ -152,20 +152,23 @@ def test_authorization_is_decided_before_the_request_is_validated(
         assert_problem(send(module_api, route, url, {}, junk), 401, "not-authenticated")
 
 
-@pytest.mark.xfail(
-    reason="FastAPI parses a JSON body before any dependency runs: a malformed body gets 422 "
-    "before authentication (reported to the gateway's owner)",
-    strict=True,
-)
 def test_a_body_that_is_not_json_is_not_answered_before_authentication(
-    module_api: TestClient, walk_tenant: SeededTenant
+    module_api: TestClient, walk_tenant: SeededTenant, module_token: Any
 ) -> None:
-    response = module_api.post(
-        f"/t/{walk_tenant.slug}/calls",
-        content=b'{"call_type": ',
-        headers={"Content-Type": "application/json"},
-    )
-    assert_problem(response, 401, "not-authenticated")
+    """FastAPI parses JSON before any dependency runs; the gateway still checks access first."""
+    url = f"/t/{walk_tenant.slug}/calls"
+    junk = {"content": b'{"call_type": ', "headers": {"Content-Type": "application/json"}}
+    assert_problem(module_api.post(url, **junk), 401, "not-authenticated")
+    auditor = {**junk["headers"], **walk_tenant.as_role("auditor")}
+    assert_problem(module_api.post(url, content=junk["content"], headers=auditor), 403, "forbidden")
+    stranger = {
+        **junk["headers"],
+        "Authorization": "Bearer " + module_token("x", {"other": ["operator"]}),
+    }
+    response = module_api.post(url, content=junk["content"], headers=stranger)
+    assert_problem(response, 404, "unknown-tenant")
+    operator = {**junk["headers"], **walk_tenant.as_role("operator")}
+    assert_problem(module_api.post(url, content=junk["content"], headers=operator), 422)
 
 
 # -- the auditor reads everything and writes nothing --------------------------------------

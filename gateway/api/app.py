@@ -1,0 +1,87 @@
+"""The composition root: ``create_app(settings)`` builds the whole HTTP gateway.
+
+Nothing connects at import or at ``create_app``; the stores, keys and read side open when the
+server starts the app (its lifespan) and close when it stops.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from gateway.api.access import authorize_before_body
+from gateway.api.freshness import install_freshness_handler
+from gateway.api.middleware import BodySizeLimit, RequestTracing
+from gateway.api.problems import (
+    COMMON_PROBLEMS,
+    Problem,
+    install_problem_handlers,
+    problem_response,
+    validation_problem,
+)
+from gateway.api.routes import call_tasks, calls, catalog, organization, platform, records
+from gateway.api.runtime import Clock, GatewayRuntime, utc_now
+from gateway.api.settings import GatewaySettings
+from gateway.telemetry import configure_tracing, shutdown_tracing
+
+DESCRIPTION = """
+Fundament's REST API: every tenant is a service organization on the USM method.
+Everything tenant-scoped lives under `/t/{tenant}`. Errors are RFC 9457 problem documents.
+Writes accept `Idempotency-Key`; call tasks accept `If-Match` with the call's version.
+Lists page with `after` cursors and RFC 8288 `Link: <…>; rel="next"` headers.
+"""
+
+
+async def _validation_after_access(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    if any(e.get("type") == "json_invalid" for e in error.errors()):
+        try:
+            await authorize_before_body(request)
+        except Problem as refused:
+            return problem_response(
+                refused.status,
+                refused.code,
+                refused.detail,
+                instance=request.url.path,
+                headers=refused.headers,
+            )
+    return validation_problem(request, error)
+
+
+def create_app(settings: GatewaySettings | None = None, clock: Clock = utc_now) -> FastAPI:
+    """The gateway app for ``settings`` (read from the environment when omitted)."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_tracing(settings.otel_exporter, "fundament-gateway", settings.otel_endpoint)
+        runtime = GatewayRuntime(settings, clock)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            runtime.close()
+            shutdown_tracing()
+
+    app = FastAPI(
+        title="Fundament",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=COMMON_PROBLEMS,
+        openapi_tags=[
+            {"name": "calls", "description": "wishes, RFCs, incidents, service requests, risks"},
+            {"name": "call tasks", "description": "one POST per task of the USM processes"},
+        ],
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_exception_handler(RequestValidationError, _validation_after_access)
+    install_freshness_handler(app)
+    # Routes match in order: the busiest (call tasks, calls) first.
+    for module in (call_tasks, calls, records, catalog, organization, platform):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTracing)
+    return app

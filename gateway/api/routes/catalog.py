@@ -1,0 +1,137 @@
+"""The tenant's service catalog."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from domain.catalog import ServiceSpecification
+from domain.commands import RegisterService, RetireService
+from gateway.api.access import Tenant
+from gateway.api.freshness import PENDING_RESPONSE, fresh, wait_for_position
+from gateway.api.models import admin as m
+from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
+from gateway.api.problems import WRITE_PROBLEMS
+from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
+from projections.read_models.catalog import queries
+
+router = APIRouter(prefix="/t/{tenant}/services", tags=["services"])
+MinPosition = Annotated[int | None, Query(ge=1, le=10**15)]
+
+
+@router.get(
+    "",
+    operation_id="listServices",
+    response_model=Page[queries.ServiceRow],
+    responses=PENDING_RESPONSE,
+    summary="The service catalog, by code",
+)
+def list_services(
+    access: Tenant,
+    request: Request,
+    response: Response,
+    include_retired: bool = False,
+    limit: Limit = None,
+    after: After = None,
+    min_position: MinPosition = None,
+) -> Page[queries.ServiceRow]:
+    size = page_size(access, limit)
+    wait_for_position(access, "catalog", min_position)
+    rows = queries.services(
+        access.runtime.queries,
+        access.tenant,
+        include_retired=include_retired,
+        after_code=decode_cursor(after),
+        limit=size + 1,
+    )
+    return keyset_page(request, response, rows, size, lambda row: row.code)
+
+
+@router.get(
+    "/{service_id}",
+    operation_id="getService",
+    response_model=queries.ServiceRow,
+    responses=PENDING_RESPONSE,
+    summary="One service",
+)
+def get_service(
+    access: Tenant,
+    service_id: UUID,
+    response: Response,
+    min_version: Annotated[int | None, Query(ge=1, le=10**9)] = None,
+) -> queries.ServiceRow:
+    row = fresh(
+        access,
+        lambda: queries.service(access.runtime.queries, access.tenant, str(service_id)),
+        lambda found: found.version,
+        min_version=min_version,
+        exists=lambda: access.runtime.stores.runtime.app(access.tenant).exists(service_id),
+        what=f"service {service_id}",
+    )
+    response.headers["ETag"] = f'"{row.version}"'
+    return row
+
+
+@router.post(
+    "",
+    operation_id="registerService",
+    status_code=201,
+    response_model=CommandAccepted,
+    responses=WRITE_PROBLEMS,
+    summary="Register a service in the catalog",
+)
+def register_service(
+    access: Tenant,
+    body: m.RegisterServiceBody,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+    correlation_id: CorrelationId = None,
+) -> CommandAccepted | Response:
+    spec = body.specification
+    command = RegisterService(
+        code=body.code,
+        name=body.name,
+        owner_team=body.owner_team,
+        specification=ServiceSpecification(
+            spec.facility_functionality,
+            spec.facility_functioning,
+            spec.support_functionality,
+            spec.support_functioning,
+        ),
+    )
+    return run(
+        access,
+        request,
+        command,
+        body=body,
+        idempotency_key=idempotency_key,
+        correlation_id=correlation_id,
+        status=201,
+        location="/t/{tenant}/services/{id}",
+    )
+
+
+@router.post(
+    "/{service_id}/retire",
+    operation_id="retireService",
+    response_model=CommandAccepted,
+    responses=WRITE_PROBLEMS,
+    summary="Retire a service",
+)
+def retire_service(
+    access: Tenant,
+    service_id: UUID,
+    body: m.RetireServiceBody,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+    correlation_id: CorrelationId = None,
+) -> CommandAccepted | Response:
+    command = RetireService(service_id=service_id, reason=body.reason)
+    return run(
+        access,
+        request,
+        command,
+        body=body,
+        idempotency_key=idempotency_key,
+        correlation_id=correlation_id,
+    )

@@ -1,0 +1,84 @@
+"""The platform: tenants (platform admins) and the shared USM patterns (everyone, read-only)."""
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from domain.commands import FoundOrganization
+from domain.patterns import CURRENT_VERSION, export_workflow_templates
+from domain.shared import CommandContext
+from gateway.api.access import Anyone, Platform, runtime_of
+from gateway.api.models.admin import CreateTenantBody
+from gateway.api.problems import WRITE_PROBLEMS
+from tenants.tracing import current_traceparent
+
+router = APIRouter(tags=["platform"])
+
+
+class TenantOut(BaseModel):
+    slug: str
+    name: str
+    kind: str
+    registered_at: datetime
+    registered_by: str
+
+
+@router.post(
+    "/tenants",
+    operation_id="createTenant",
+    status_code=201,
+    response_model=TenantOut,
+    responses=WRITE_PROBLEMS,
+    summary="Create a tenant (a service organization) while the platform keeps running",
+)
+def create_tenant(
+    principal: Platform, body: CreateTenantBody, request: Request, response: Response
+) -> TenantOut:
+    runtime = runtime_of(request)
+    now = runtime.clock()
+    record = runtime.stores.runtime.create_tenant(
+        body.slug, body.name, body.kind, actor=principal.subject, at=now
+    )
+    context = CommandContext(principal.subject, now, uuid4(), uuid4(), current_traceparent())
+    runtime.stores.runtime.app(body.slug).execute(FoundOrganization(name=body.name), context)
+    runtime.written(body.slug)
+    response.headers["Location"] = f"/t/{body.slug}/organization"
+    return TenantOut(
+        slug=record.slug,
+        name=record.name,
+        kind=record.kind,
+        registered_at=record.registered_at,
+        registered_by=record.actor,
+    )
+
+
+@router.get(
+    "/tenants",
+    operation_id="listTenants",
+    response_model=list[TenantOut],
+    summary="Every tenant of this platform",
+)
+def list_tenants(principal: Platform, request: Request) -> list[TenantOut]:
+    return [
+        TenantOut(
+            slug=r.slug,
+            name=r.name,
+            kind=r.kind,
+            registered_at=r.registered_at,
+            registered_by=r.actor,
+        )
+        for r in runtime_of(request).stores.registry.list()
+    ]
+
+
+@router.get(
+    "/patterns/workflows",
+    operation_id="listWorkflowTemplates",
+    response_model=list[dict[str, Any]],
+    summary="The eight USM workflow templates every tenant shares (USM-WIF JSON)",
+)
+def list_workflow_templates(principal: Anyone, version: str = CURRENT_VERSION) -> Any:
+    return export_workflow_templates(version)

@@ -1,0 +1,168 @@
+"""Every write goes through here: idempotency, optimistic concurrency, the command, the answer.
+
+``Idempotency-Key``: the first request with a key runs and its answer is kept (24 h); a retry
+with the same key and the same body gets that answer again without running anything; the same
+key with another body is refused (422); a retry while the first still runs gets 409.
+``If-Match: "<version>"`` makes a call task refuse to act on a call that changed meanwhile (412).
+"""
+
+import hashlib
+import json
+import re
+from typing import Annotated
+from uuid import UUID, uuid4, uuid5
+
+from fastapi import Header, Request, Response
+from pydantic import BaseModel, Field
+
+from domain.shared import CommandContext
+from gateway.api.access import TenantAccess
+from gateway.api.problems import Problem
+from tenants.idempotency import StoredResponse
+from tenants.service_desk import CommandResult
+from tenants.tracing import current_traceparent
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+_IDEMPOTENCY_NAMESPACE = UUID("2f0d1a9c-6b43-4c8e-8a57-0e6f3c9d1b72")
+_REPLAYED_HEADERS = ("location", "etag", "fundament-position")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="makes a retried POST safe: same key and body, same answer, nothing new",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=20, description='the call version you saw, e.g. "7"'),
+]
+CorrelationId = Annotated[
+    UUID | None,
+    Header(alias="Correlation-Id", description="ties this command to a workflow you track"),
+]
+
+
+class CommandAccepted(BaseModel):
+    """What a write stored: the record it acted on, its new version, the log position."""
+
+    id: UUID
+    version: int = Field(description="the record's version now; send it as If-Match next time")
+    position: int | None = Field(
+        description="the tenant's log position; ask reads for min_position=this to see it"
+    )
+    touched_ids: list[UUID]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise Problem(
+            400, "bad-if-match", 'If-Match must be a version in quotes, e.g. If-Match: "7"'
+        )
+    return int(match.group(1))
+
+
+def run(
+    access: TenantAccess,
+    request: Request,
+    command: object,
+    *,
+    body: BaseModel | None,
+    idempotency_key: str | None,
+    correlation_id: UUID | None,
+    status: int = 200,
+    location: str | None = None,
+) -> Response:
+    """Run ``command`` in the caller's tenant once per idempotency key; answer what it stored."""
+    if idempotency_key is None:
+        accepted = _execute(access, command, correlation_id, uuid4())
+        return _answer(access, accepted, status, location)
+    store = access.runtime.idempotency
+    scope = f"{access.tenant}/{access.actor}"
+    fingerprint = _fingerprint(request, body)
+    try:
+        reservation = store.reserve(scope, idempotency_key, fingerprint, access.runtime.clock())
+    except ValueError as error:
+        raise Problem(422, "bad-idempotency-key", str(error)) from None
+    if reservation.kind == "replay":
+        assert reservation.response is not None
+        return _replay(reservation.response)
+    if reservation.kind == "mismatch":
+        raise Problem(
+            422,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used with a different request; use a new key",
+        )
+    if reservation.kind == "in_progress":
+        raise Problem(
+            409,
+            "idempotent-request-in-progress",
+            "a request with this Idempotency-Key is still running; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    command_id = uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}")
+    try:
+        accepted = _execute(access, command, correlation_id, command_id)
+    except BaseException:
+        store.release(reservation)
+        raise
+    answer = _answer(access, accepted, status, location)
+    stored = StoredResponse(
+        status,
+        {k: v for k, v in answer.headers.items() if k.lower() in _REPLAYED_HEADERS},
+        bytes(answer.body),
+    )
+    store.complete(reservation, stored)
+    return answer
+
+
+def _execute(
+    access: TenantAccess, command: object, correlation_id: UUID | None, command_id: UUID
+) -> CommandResult:
+    runtime = access.runtime
+    context = CommandContext(
+        actor=access.actor,
+        occurred_at=runtime.clock(),
+        correlation_id=correlation_id or uuid4(),
+        command_id=command_id,
+        traceparent=current_traceparent(),
+    )
+    result = runtime.stores.runtime.app(access.tenant).execute(command, context)
+    runtime.written(access.tenant)
+    return result
+
+
+def _answer(
+    access: TenantAccess, result: CommandResult, status: int, location: str | None
+) -> Response:
+    # Serialized here, once: a returned model would be validated and encoded again.
+    headers = {**access.headers, "ETag": f'"{result.version}"'}
+    if result.notification_id is not None:
+        headers["Fundament-Position"] = str(result.notification_id)
+    if location is not None:
+        headers["Location"] = location.format(tenant=access.tenant, id=result.aggregate_id)
+    accepted = CommandAccepted(
+        id=result.aggregate_id,
+        version=result.version,
+        position=result.notification_id,
+        touched_ids=list(result.touched_ids),
+    )
+    return Response(accepted.model_dump_json(), status, headers, media_type="application/json")
+
+
+def _replay(stored: StoredResponse) -> Response:
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    return Response(stored.body, stored.status, headers, media_type="application/json")
+
+
+def _fingerprint(request: Request, body: BaseModel | None) -> str:
+    canonical = json.dumps(
+        body.model_dump(mode="json") if body is not None else None, sort_keys=True
+    )
+    seed = f"{request.method} {request.url.path}\n{canonical}"
+    return hashlib.sha256(seed.encode()).hexdigest()
