@@ -123,10 +123,10 @@ def open_calls(
     beyond, direction = ("<", " DESC") if newest_first else (">", "")
     if after is not None:
         key, call_id = _decode(after, order, newest_first)
-        where.append(
-            f"(q.{order.value} {beyond} %s OR (q.{order.value} = %s AND q.call_id {beyond} %s))"
-        )
-        params.extend((key, key, call_id))
+        # A row-value comparison is an index range on both engines; the equivalent
+        # "a > x OR (a = x AND b > y)" is a filter that reads every row before the page.
+        where.append(f"(q.{order.value}, q.call_id) {beyond} (%s, %s)")
+        params.extend((key, call_id))
     with store.transaction() as tx:
         rows = tx.fetchall(
             f"SELECT {_COLUMNS} FROM {CALLS} q WHERE {' AND '.join(where)}"

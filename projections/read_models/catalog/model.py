@@ -23,6 +23,8 @@ class CatalogReadModel(ReadModel):
             " status TEXT NOT NULL, retirement_reason TEXT, registered_at TEXT NOT NULL,"
             " updated_at TEXT NOT NULL, version INTEGER NOT NULL,"
             " PRIMARY KEY (tenant, service_id))",
+            "CREATE INDEX IF NOT EXISTS rm_catalog_services_by_code"
+            " ON rm_catalog_services (tenant, code)",
         ]
 
     def handles(self, envelope: EventEnvelope) -> bool:

@@ -26,13 +26,25 @@ class ServiceRow:
     version: int
 
 
-def services(store: ReadStore, tenant: str, *, include_retired: bool = False) -> list[ServiceRow]:
-    """The tenant's services by code."""
-    where = "" if include_retired else " AND status = 'active'"
+def services(
+    store: ReadStore,
+    tenant: str,
+    *,
+    include_retired: bool = False,
+    after_code: str | None = None,
+    limit: int | None = None,
+) -> list[ServiceRow]:
+    """The tenant's services by code; ``after_code`` and ``limit`` read one keyset page."""
+    where, params = "tenant = %s", [tenant]
+    if not include_retired:
+        where += " AND status = 'active'"
+    if after_code is not None:
+        where, params = f"{where} AND code > %s", [*params, after_code]
+    page = "" if limit is None else f" LIMIT {int(limit)}"
     with store.transaction() as tx:
         rows = tx.fetchall(
-            f"SELECT {_COLUMNS} FROM rm_catalog_services WHERE tenant = %s{where} ORDER BY code",
-            (tenant,),
+            f"SELECT {_COLUMNS} FROM rm_catalog_services WHERE {where} ORDER BY code{page}",
+            params,
         )
     return [_row(r) for r in rows]
 

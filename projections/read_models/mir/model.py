@@ -51,6 +51,9 @@ class MirReadModel(ReadModel):
             " occurred_at TEXT NOT NULL, PRIMARY KEY (tenant, mic_id, version))",
             "CREATE INDEX IF NOT EXISTS rm_mir_changes_by_call"
             " ON rm_mir_changes (tenant, change_call_id)",
+            # The MIR lists page by code.
+            "CREATE INDEX IF NOT EXISTS rm_mir_components_by_code"
+            " ON rm_mir_components (tenant, code)",
         ]
 
     def handles(self, envelope: EventEnvelope) -> bool:

@@ -68,15 +68,20 @@ def components(
     *,
     include_retired: bool = False,
     mic_class: MicClass | str | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
 ) -> list[ComponentRow]:
-    """The tenant's components by code (active ones only unless asked; optionally one class)."""
+    """The tenant's components by code (active ones only unless asked; optionally one class);
+    ``after_code`` and ``limit`` read one keyset page of that order."""
     where, params = "tenant = %s", [tenant]
     if not include_retired:
         where += " AND retired = 0"
     if mic_class is not None:
         where, params = f"{where} AND mic_class = %s", [*params, str(mic_class)]
+    if after_code is not None:
+        where, params = f"{where} AND code > %s", [*params, after_code]
     with store.transaction() as tx:
-        return _select(tx, tenant, where, params)
+        return _select(tx, tenant, where, params, limit)
 
 
 def component(store: ReadStore, tenant: str, mic_id: str) -> ComponentRow | None:
@@ -99,9 +104,12 @@ def changes_by_call(store: ReadStore, tenant: str, change_call_id: str) -> list[
     )
 
 
-def _select(tx: Tx, tenant: str, where: str, params: Sequence[Any]) -> list[ComponentRow]:
+def _select(
+    tx: Tx, tenant: str, where: str, params: Sequence[Any], limit: int | None = None
+) -> list[ComponentRow]:
+    page = "" if limit is None else f" LIMIT {int(limit)}"
     rows = tx.fetchall(
-        f"SELECT {_COLUMNS} FROM rm_mir_components WHERE {where} ORDER BY code", params
+        f"SELECT {_COLUMNS} FROM rm_mir_components WHERE {where} ORDER BY code{page}", params
     )
     relations = _relations(tx, tenant, [r[0] for r in rows])
     return [_component(r, relations[r[0]]) for r in rows]
