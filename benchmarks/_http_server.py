@@ -105,8 +105,8 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, timeout
 
 
 @contextmanager
-def running_gateway(settings: GatewaySettings, log: Path) -> Iterator[Gateway]:
-    """Start ``uvicorn gateway.api.app:create_app`` (1 worker); stop it on leaving."""
+def running_gateway(settings: GatewaySettings, log: Path, workers: int = 1) -> Iterator[Gateway]:
+    """Start ``uvicorn gateway.api.app:create_app`` (``workers`` processes); stop it after."""
     port = _free_port()
     command = [
         sys.executable,
@@ -116,7 +116,9 @@ def running_gateway(settings: GatewaySettings, log: Path) -> Iterator[Gateway]:
         "--factory",
         "--host=127.0.0.1",
         f"--port={port}",
-        "--workers=1",
+        f"--workers={workers}",
+        "--http=httptools",
+        "--loop=uvloop",
         "--no-access-log",
         "--log-level=warning",
     ]

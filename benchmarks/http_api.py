@@ -63,6 +63,7 @@ class Plan:
     readers: int
     read_seconds: float
     client: str
+    gateway_workers: int
 
 
 def parse_plan() -> Plan:
@@ -79,6 +80,9 @@ def parse_plan() -> Plan:
         "--client", choices=("raw", "httpx"), default="raw", help="the HTTP client (raw)"
     )
     parser.add_argument("--skip-reads", action="store_true", help="no read benchmark")
+    parser.add_argument(
+        "--gateway-workers", type=int, default=1, help="uvicorn worker processes (1)"
+    )
     args = parser.parse_args()
     quick = args.quick
     read_calls = 0 if args.skip_reads else args.read_calls or (20_000 if quick else 100_000)
@@ -92,6 +96,7 @@ def parse_plan() -> Plan:
         readers=args.readers,
         read_seconds=5.0 if quick else 10.0,
         client=args.client,
+        gateway_workers=args.gateway_workers,
     )
 
 
@@ -231,7 +236,7 @@ def run(plan: Plan, data_dir: Path) -> list[str]:
         tenants, seconds = seed_all(stores, TENANTS, 0)
         print(f"Setup: {TENANTS} tenants seeded in {seconds:.1f} s", flush=True)
         targets = [target_of(t, settings) for t in tenants]
-        with running_gateway(settings, data_dir / "gateway.log") as gateway:
+        with running_gateway(settings, data_dir / "gateway.log", plan.gateway_workers) as gateway:
             lines = compare_paths(plan, gateway, targets)
             print("\n".join(lines), flush=True)
             lines += ["", *fixed_rate(plan, gateway, targets)]
@@ -247,7 +252,8 @@ def run(plan: Plan, data_dir: Path) -> list[str]:
 def setting_notes(plan: Plan) -> list[str]:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return [
-        "Gateway: `uvicorn gateway.api.app:create_app --factory`, 1 worker process (asyncio, h11;"
+        "Gateway: `uvicorn gateway.api.app:create_app --factory`,"
+        f" {plan.gateway_workers} worker process(es) (uvloop, httptools;"
         " sync routes in its thread pool); read_models_fed_by=workers, so the gateway does not"
         " project (in production the relay and projection workers do); rate limits set to"
         f" 10,000,000/minute (still counted per request). Client: {plan.client} (asyncio) in the"
