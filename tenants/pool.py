@@ -150,6 +150,18 @@ def close_shared_datastores() -> int:
     return len(datastores)
 
 
+def close_shared_datastores_of_schema(schema: str) -> int:
+    """Close the shared datastores serving ``schema`` (one being dropped, say); return how
+    many. Applications still holding one must not be used afterwards."""
+    position = _DATASTORE_KEYS.index(_F.POSTGRES_SCHEMA)
+    with _lock:
+        keys = [key for key in _shared if key[position] == schema]
+        datastores = [_shared.pop(key) for key in keys]
+    for datastore in datastores:
+        datastore.close()
+    return len(datastores)
+
+
 def shared_datastore_count() -> int:
     """How many distinct shared datastores (pools) this process holds."""
     with _lock:

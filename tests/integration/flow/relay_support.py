@@ -17,6 +17,7 @@ from gateway.demo.driver import Desk, submit
 from gateway.demo.scenario import seed_tenant, service_id
 from projections.envelope import EventEnvelope
 from projections.settings import FlowSettings
+from tenants.pool import close_shared_datastores_of_schema
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
@@ -62,6 +63,9 @@ def relay_world(pg_settings: StorageSettings, bootstrap: str) -> Iterator[RelayW
         ),
     )
     yield world
+    # Each world's schema has its own shared pool; left open, a session of these tests
+    # would hold more server connections than PostgreSQL allows.
+    close_shared_datastores_of_schema(world.settings.schema)
     with _connect(world.settings) as connection:
         for schema in (world.settings.schema, world.flow.read_schema):
             connection.execute(
