@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 
 from gateway.api.access import authorize_before_body
 from gateway.api.freshness import install_freshness_handler
-from gateway.api.middleware import BodySizeLimit, RequestTracing
+from gateway.api.middleware import BodySizeLimit
 from gateway.api.problems import (
     COMMON_PROBLEMS,
     Problem,
@@ -69,6 +69,16 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock = utc_now) 
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own server span per request (continuing a caller's traceparent) once
+        # configure_tracing installed a provider; the command, store, relay and projection
+        # spans hang below it. No spans per dependency, no metrics or logs of its own.
+        telemetry={
+            "tracing": True,
+            "operation_spans": False,
+            "metrics": False,
+            "logs": False,
+            "auto_configure": False,
+        },
         responses=COMMON_PROBLEMS,
         openapi_tags=[
             {"name": "calls", "description": "wishes, RFCs, incidents, service requests, risks"},
@@ -83,5 +93,4 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock = utc_now) 
     for module in (call_tasks, calls, records, catalog, organization, platform):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestTracing)
     return app

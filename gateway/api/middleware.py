@@ -1,17 +1,14 @@
-"""ASGI middleware: the request size limit and the request's server span."""
+"""ASGI middleware: the request size limit, answered as a problem document.
+
+(FastAPI's own ``max_body_size`` answers an announced oversize body in plain text.)
+"""
 
 import json
-from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.propagate import extract
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.api.problems import PROBLEM_BASE, PROBLEM_JSON
-
-_tracer = trace.get_tracer("fundament.gateway")
 
 
 class BodySizeLimit:
@@ -68,38 +65,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class RequestTracing:
-    """One server span per request, continuing the caller's W3C trace if it sent one."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        method = scope["method"]
-        status: dict[str, Any] = {}
-
-        async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        with _tracer.start_as_current_span(
-            f"{method} {scope['path']}", context=extract(carrier), kind=SpanKind.SERVER
-        ) as span:
-            span.set_attribute("http.request.method", method)
-            span.set_attribute("url.path", scope["path"])
-            await self.app(scope, receive, recording_send)
-            route = getattr(scope.get("route"), "path", None)
-            if route:
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-            code = status.get("code", 500)
-            span.set_attribute("http.response.status_code", code)
-            if code >= 500:
-                span.set_status(Status(StatusCode.ERROR))

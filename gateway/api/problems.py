@@ -2,12 +2,13 @@
 
 Domain and tenant errors carry a stable ``code``; it becomes the problem ``type`` and picks the
 status: a refused state transition is a 409, a value the domain rejects is a 422. Anything
-unexpected is a 500 that names only the trace id, never the exception.
+unexpected is a 500 that names only an error id (also in the log), never the exception.
 """
 
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import uuid4
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -236,12 +237,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error_id = str(uuid4())
+        log.exception("error %s on %s %s", error_id, request.method, request.url.path)
         return problem_response(
             500,
             "internal-error",
             "the request failed because of a fault on our side; it has been logged",
             instance=request.url.path,
+            error_id=error_id,
         )
 
     app.add_exception_handler(Problem, on_problem)

@@ -9,6 +9,7 @@ key with another body is refused (422); a retry while the first still runs gets 
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID, uuid4, uuid5
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 from domain.shared import CommandContext
 from gateway.api.access import TenantAccess
 from gateway.api.problems import Problem
+from gateway.api.runtime import GatewayRuntime
 from tenants.idempotency import StoredResponse
 from tenants.service_desk import CommandResult
 from tenants.tracing import current_traceparent
@@ -79,14 +81,31 @@ def run(
     location: str | None = None,
 ) -> Response:
     """Run ``command`` in the caller's tenant once per idempotency key; answer what it stored."""
-    if idempotency_key is None:
-        accepted = _execute(access, command, correlation_id, uuid4())
-        return _answer(access, accepted, status, location)
-    store = access.runtime.idempotency
     scope = f"{access.tenant}/{access.actor}"
-    fingerprint = _fingerprint(request, body)
+
+    def execute(command_id: UUID) -> Response:
+        accepted = _execute(access, command, correlation_id, command_id)
+        return _answer(access, accepted, status, location)
+
+    return once(access.runtime, request, body, scope, idempotency_key, execute)
+
+
+def once(
+    runtime: GatewayRuntime,
+    request: Request,
+    body: BaseModel | None,
+    scope: str,
+    idempotency_key: str | None,
+    execute: Callable[[UUID], Response],
+) -> Response:
+    """``execute(command_id)`` at most once per ``scope`` and key; a retry gets its answer."""
+    if idempotency_key is None:
+        return execute(uuid4())
+    store = runtime.idempotency
     try:
-        reservation = store.reserve(scope, idempotency_key, fingerprint, access.runtime.clock())
+        reservation = store.reserve(
+            scope, idempotency_key, _fingerprint(request, body), runtime.clock()
+        )
     except ValueError as error:
         raise Problem(422, "bad-idempotency-key", str(error)) from None
     if reservation.kind == "replay":
@@ -105,15 +124,13 @@ def run(
             "a request with this Idempotency-Key is still running; retry shortly",
             headers={"Retry-After": "1"},
         )
-    command_id = uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}")
     try:
-        accepted = _execute(access, command, correlation_id, command_id)
+        answer = execute(uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}"))
     except BaseException:
         store.release(reservation)
         raise
-    answer = _answer(access, accepted, status, location)
     stored = StoredResponse(
-        status,
+        answer.status_code,
         {k: v for k, v in answer.headers.items() if k.lower() in _REPLAYED_HEADERS},
         bytes(answer.body),
     )

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -13,6 +13,7 @@ from domain.shared import CommandContext
 from gateway.api.access import Anyone, Platform, runtime_of
 from gateway.api.models.admin import CreateTenantBody
 from gateway.api.problems import WRITE_PROBLEMS
+from gateway.api.writes import IdempotencyKey, once
 from tenants.tracing import current_traceparent
 
 router = APIRouter(tags=["platform"])
@@ -35,24 +36,37 @@ class TenantOut(BaseModel):
     summary="Create a tenant (a service organization) while the platform keeps running",
 )
 def create_tenant(
-    principal: Platform, body: CreateTenantBody, request: Request, response: Response
-) -> TenantOut:
+    principal: Platform,
+    body: CreateTenantBody,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TenantOut | Response:
     runtime = runtime_of(request)
-    now = runtime.clock()
-    record = runtime.stores.runtime.create_tenant(
-        body.slug, body.name, body.kind, actor=principal.subject, at=now
-    )
-    context = CommandContext(principal.subject, now, uuid4(), uuid4(), current_traceparent())
-    runtime.stores.runtime.app(body.slug).execute(FoundOrganization(name=body.name), context)
-    runtime.written(body.slug)
-    response.headers["Location"] = f"/t/{body.slug}/organization"
-    return TenantOut(
-        slug=record.slug,
-        name=record.name,
-        kind=record.kind,
-        registered_at=record.registered_at,
-        registered_by=record.actor,
-    )
+
+    def create(command_id: UUID) -> Response:
+        now = runtime.clock()
+        record = runtime.stores.runtime.create_tenant(
+            body.slug, body.name, body.kind, actor=principal.subject, at=now
+        )
+        context = CommandContext(principal.subject, now, uuid4(), command_id, current_traceparent())
+        runtime.stores.runtime.app(body.slug).execute(FoundOrganization(name=body.name), context)
+        runtime.written(body.slug)
+        created = TenantOut(
+            slug=record.slug,
+            name=record.name,
+            kind=record.kind,
+            registered_at=record.registered_at,
+            registered_by=record.actor,
+        )
+        return Response(
+            created.model_dump_json(),
+            201,
+            {"Location": f"/t/{body.slug}/organization"},
+            media_type="application/json",
+        )
+
+    scope = f"platform/{principal.subject}"
+    return once(runtime, request, body, scope, idempotency_key, create)
 
 
 @router.get(
