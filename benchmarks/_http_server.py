@@ -119,6 +119,7 @@ def running_gateway(settings: GatewaySettings, log: Path, workers: int = 1) -> I
         f"--workers={workers}",
         "--http=httptools",
         "--loop=uvloop",
+        "--timeout-keep-alive=75",
         "--no-access-log",
         "--log-level=warning",
     ]

@@ -144,7 +144,12 @@ def _serve_demo(settings: StorageSettings, port: int) -> int:
 
     from gateway.api.app import create_app
 
-    uvicorn.run(create_app(_gateway_settings(settings)), host="127.0.0.1", port=port)
+    uvicorn.run(
+        create_app(_gateway_settings(settings)),
+        host="127.0.0.1",
+        port=port,
+        **serve.SERVER_OPTIONS,
+    )
     return 0
 
 

@@ -27,6 +27,9 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     serve = commands.add_parser("serve", help="serve the REST API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (one per core is typical)"
+    )
     serve.set_defaults(handler=run_serve)
     token = commands.add_parser("token", help="issue a development bearer token")
     token.add_argument("--sub", required=True, help="the subject (who the caller is)")
@@ -59,13 +62,35 @@ def _one_line(error: Exception) -> str:
     return str(error)
 
 
+# Keep-alive longer than a load balancer's idle timeout (60 s on most), so the gateway never
+# closes a connection a client is about to reuse.
+SERVER_OPTIONS: dict[str, Any] = {
+    "http": "httptools",
+    "loop": "uvloop",
+    "timeout_keep_alive": 75,
+    "log_level": "info",
+}
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.api.app import create_app
 
-    settings = gateway_settings()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    settings = gateway_settings()  # refuse bad settings here, before any worker starts
+    if args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, **SERVER_OPTIONS)
+    else:
+        uvicorn.run(
+            "gateway.api.app:create_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            **SERVER_OPTIONS,
+        )
     return 0
 
 
