@@ -80,8 +80,11 @@ def test_page_sizes_and_cursors_the_queue_did_not_hand_out_are_refused(
     tenant = seed_tenant()
     auditor = tenant.as_role("auditor")
     submit_incident(api, tenant)
-    submit_incident(api, tenant)
-    first = api.get(queue(tenant), params={"limit": 1, "min_position": 1}, headers=auditor)
+    last = submit_incident(api, tenant)
+    # Both calls must be in the queue before a page of one can have a next cursor.
+    first = api.get(
+        queue(tenant), params={"limit": 1, "min_position": last["position"]}, headers=auditor
+    )
     cursor = first.json()["next_cursor"]
     assert cursor is not None
 
