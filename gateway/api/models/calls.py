@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt
 
 from domain.calls import CalendarSection, LinkKind, MonitoringSignal, RecoveryRoute
 from domain.mir import MicClass
@@ -21,6 +21,19 @@ from gateway.api.models.base import MAX_LIST, Body, Code, LongText, Name, Person
 
 
 class SubmitCallBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "call_type": "incident",
+                    "summary": "Site link to Health North is down",
+                    "customer": "tenant:health-north",
+                    "service_ids": ["0f5e8f0c-5f7e-5b7a-9f43-3c2a8f1d9e10"],
+                }
+            ]
+        }
+    )
+
     call_type: CallType = Field(examples=["incident"])
     summary: Name = Field(examples=["Passport application fails at login"])
     description: LongText = ""
@@ -40,6 +53,12 @@ class NoBody(Body):
 
 
 class ClassifyBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"category": "network", "impact": "high", "urgency": "high"}]
+        }
+    )
+
     category: Name = Field(examples=["application"])
     impact: Impact
     urgency: Urgency
@@ -153,6 +172,10 @@ class UpdateMirBody(Body):
 
 
 class AnalyzeBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"solution": "restart the edge router"}]}
+    )
+
     solution: Text = Field(min_length=1)
     workaround: StrictBool = False
     knowledge_ref: Code | None = None
@@ -160,11 +183,25 @@ class AnalyzeBody(Body):
 
 
 class PrepareRecoveryBody(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"route": "operate"}]})
+
     route: RecoveryRoute
     affected_mic_ids: list[UUID] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class PlanActivitiesBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "section": "dynamic",
+                    "planned_for": "2026-12-03T15:00:00Z",
+                    "activities": ["restart the edge router"],
+                }
+            ]
+        }
+    )
+
     section: CalendarSection
     planned_for: AwareDatetime
     activities: list[Name] = Field(min_length=1, max_length=MAX_LIST)
@@ -176,6 +213,10 @@ class MonitoringEventBody(Body):
 
 
 class ExecuteBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"result": "router restarted, link up"}]}
+    )
+
     result: Text = Field(min_length=1)
 
 
@@ -191,16 +232,28 @@ class SelectMeasureBody(Body):
 
 
 class ForkBody(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"target": "operate"}]})
+
     target: Process = Field(examples=["operate"])
     summary: Name | None = None
 
 
 class VerifyBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"agreed": True, "feedback": "link is back"}]}
+    )
+
     agreed: StrictBool
     feedback: Text = ""
 
 
 class EvaluateBody(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"executed_properly": True, "recorded_for_reporting": True}]
+        }
+    )
+
     executed_properly: StrictBool
     recorded_for_reporting: StrictBool
     learning_points: Text = ""
