@@ -17,7 +17,7 @@ from gateway.api.permissions import allowed_roles
 from gateway.api.problems import Problem
 from gateway.api.roles import Principal, Role
 from gateway.api.runtime import GatewayRuntime
-from gateway.api.tokens import InvalidTokenError
+from gateway.api.tokens import InvalidTokenError, KeysUnavailableError
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from your identity provider")
 
@@ -58,6 +58,8 @@ async def authenticate(
             str(error),
             headers={"WWW-Authenticate": 'Bearer realm="fundament", error="invalid_token"'},
         ) from None
+    except KeysUnavailableError as error:
+        raise Problem(503, "keys-unavailable", str(error), headers={"Retry-After": "5"}) from None
 
 
 @dataclass(frozen=True)

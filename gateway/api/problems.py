@@ -102,6 +102,7 @@ _WHEN = {
     413: "the request body is too large",
     422: "the request is not acceptable; errors[].pointer names each field",
     429: "too many requests; retry after Retry-After seconds",
+    503: "the identity provider's signing keys cannot be fetched; retry after Retry-After",
 }
 
 
@@ -117,7 +118,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 # What any operation may answer, what any write may add, and what a call task may add.
-COMMON_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429)
+COMMON_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429, 503)
 WRITE_PROBLEMS = problem_responses(400, 409)
 TASK_PROBLEMS = problem_responses(400, 409, 412)
 

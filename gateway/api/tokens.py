@@ -31,6 +31,10 @@ class InvalidTokenError(Exception):
     """The bearer token is missing, malformed, expired, or not for this gateway."""
 
 
+class KeysUnavailableError(Exception):
+    """The JWKS could not be fetched: not the caller's fault, and worth a retry."""
+
+
 def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
     """The development signing key (P-256), created with owner-only permissions if missing."""
     if path.exists():
@@ -123,6 +127,10 @@ class TokenVerifier:
                 leeway=self._leeway,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
+        except jwt.PyJWKClientConnectionError:
+            raise KeysUnavailableError(
+                "the identity provider's signing keys cannot be fetched right now"
+            ) from None
         except jwt.PyJWTError as error:
             raise InvalidTokenError(_reason(error)) from None
         return _principal(claims), float(claims["exp"])
