@@ -22,25 +22,33 @@ MinVersion = Annotated[int | None, Query(ge=1, le=10**9)]
 @router.get(
     "/agreements",
     operation_id="listAgreements",
-    response_model=list[agreements.AgreementRow],
+    response_model=Page[agreements.AgreementRow],
     responses=PENDING_RESPONSE,
-    summary="Agreements with one customer, or covering one service",
+    summary="The tenant's agreements by code; filter by customer, service or status",
 )
 def list_agreements(
     access: Tenant,
+    request: Request,
+    response: Response,
     customer: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     service_id: UUID | None = None,
     status: AgreementStatus | None = None,
+    limit: Limit = None,
+    after: After = None,
     min_position: MinPosition = None,
-) -> list[agreements.AgreementRow]:
-    if (customer is None) == (service_id is None):
-        raise Problem(422, "validation-failed", "give exactly one of customer or service_id")
+) -> Page[agreements.AgreementRow]:
+    size = page_size(access, limit)
     wait_for_position(access, "agreements", min_position)
-    store = access.runtime.queries
-    if customer is not None:
-        return agreements.agreements_of_customer(store, access.tenant, customer, status=status)
-    rows = agreements.agreements_for_service(store, access.tenant, str(service_id))
-    return [row for row in rows if status is None or row.status == status.value]
+    rows = agreements.agreements_page(
+        access.runtime.queries,
+        access.tenant,
+        customer=customer,
+        service_id=None if service_id is None else str(service_id),
+        status=status,
+        after_code=decode_cursor(after),
+        limit=size + 1,
+    )
+    return keyset_page(request, response, rows, size, lambda row: row.code)
 
 
 @router.get(

@@ -36,6 +36,7 @@ class AgreementsReadModel(ReadModel):
             " drafted_at TEXT NOT NULL, in_force_from TEXT, in_force_until TEXT,"
             " updated_at TEXT NOT NULL, version INTEGER NOT NULL,"
             " PRIMARY KEY (tenant, agreement_id))",
+            "CREATE INDEX IF NOT EXISTS rm_agreements_by_code ON rm_agreements (tenant, code)",
             "CREATE INDEX IF NOT EXISTS rm_agreements_by_customer"
             " ON rm_agreements (tenant, customer)",
             "CREATE TABLE IF NOT EXISTS rm_agreement_services ("

@@ -82,6 +82,39 @@ def agreements_for_service(
         return _select(tx, tenant, f"{source} WHERE {where}", params)
 
 
+def agreements_page(
+    store: ReadStore,
+    tenant: str,
+    *,
+    customer: str | None = None,
+    service_id: str | None = None,
+    status: AgreementStatus | str | None = None,
+    after_code: str | None = None,
+    limit: int | None = None,
+) -> list[AgreementRow]:
+    """The tenant's agreements by code, optionally with one customer, covering one service
+    or in one status; ``after_code`` and ``limit`` read one keyset page of that order."""
+    where, params = ["a.tenant = %s"], [tenant]
+    for condition, value in (
+        ("a.customer = %s", customer),
+        ("a.status = %s", None if status is None else str(status)),
+        ("a.code > %s", after_code),
+        (
+            "EXISTS (SELECT 1 FROM rm_agreement_services s WHERE s.tenant = a.tenant"
+            " AND s.agreement_id = a.agreement_id AND s.service_id = %s)",
+            service_id,
+        ),
+    ):
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    page = "" if limit is None else f" LIMIT {int(limit)}"
+    with store.transaction() as tx:
+        return _select(
+            tx, tenant, f"FROM rm_agreements a WHERE {' AND '.join(where)}", params, page
+        )
+
+
 def agreement(store: ReadStore, tenant: str, agreement_id: str) -> AgreementDetail | None:
     """One agreement with every status it went through, oldest first."""
     with store.transaction() as tx:
@@ -102,8 +135,10 @@ def agreement(store: ReadStore, tenant: str, agreement_id: str) -> AgreementDeta
     return AgreementDetail(found[0], history)
 
 
-def _select(tx: Tx, tenant: str, source: str, params: Sequence[Any]) -> list[AgreementRow]:
-    rows = tx.fetchall(f"SELECT {_COLUMNS} {source} ORDER BY a.code", params)
+def _select(
+    tx: Tx, tenant: str, source: str, params: Sequence[Any], page: str = ""
+) -> list[AgreementRow]:
+    rows = tx.fetchall(f"SELECT {_COLUMNS} {source} ORDER BY a.code{page}", params)
     services = _services(tx, tenant, [r[0] for r in rows])
     return [_row(r, services[r[0]]) for r in rows]
 

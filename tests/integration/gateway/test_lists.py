@@ -168,3 +168,51 @@ def test_the_queue_filters_combine_and_ended_calls_need_include_closed(
     assert aborted["id"] in with_ended
     assert with_ended > open_calls
     assert ids(include_closed=True, process="recover", status="aborted") == {aborted["id"]}
+
+
+@pytest.mark.parametrize("resource", ["agreements", "mir", "services"])
+def test_the_catalog_lists_page_by_code_through_their_links(
+    api: TestClient, seed_tenant: Seed, resource: str
+) -> None:
+    tenant = seed_tenant()
+    auditor = tenant.as_role("auditor")
+    position = submit_incident(api, tenant)["position"]  # everything seeded is before it
+    whole = api.get(
+        f"/t/{tenant.slug}/{resource}", params={"min_position": position}, headers=auditor
+    )
+    assert whole.status_code == 200, whole.text
+    codes = [row["code"] for row in whole.json()["items"]]
+    assert len(codes) >= 2, f"the seeded tenant should have several {resource}"
+
+    walked: list[str] = []
+    url: str | None = f"/t/{tenant.slug}/{resource}?limit=1"
+    while url is not None:
+        page = api.get(url, headers=auditor)
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) == 1
+        walked += [row["code"] for row in page.json()["items"]]
+        url = next_link(page)
+    assert walked == sorted(codes) == codes
+
+
+def test_agreements_filter_by_customer_service_and_status(
+    api: TestClient, seed_tenant: Seed
+) -> None:
+    tenant = seed_tenant()
+    auditor = tenant.as_role("auditor")
+    position = submit_incident(api, tenant)["position"]
+    base = f"/t/{tenant.slug}/agreements"
+
+    def codes(**params: Any) -> list[str]:
+        response = api.get(base, params={"min_position": position, **params}, headers=auditor)
+        assert response.status_code == 200, response.text
+        return [row["code"] for row in response.json()["items"]]
+
+    everything = codes()
+    with_customer = codes(customer=tenant.customer)
+    for_service = codes(service_id=tenant.service_id)
+    in_force = codes(status="in force")
+    assert with_customer and set(with_customer) < set(everything)
+    assert set(for_service) <= set(everything) and for_service
+    assert set(in_force) == set(everything)  # W1 put its whole offer in force
+    assert codes(customer="nobody") == []
