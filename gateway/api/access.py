@@ -18,6 +18,7 @@ from gateway.api.problems import Problem
 from gateway.api.roles import Principal, Role
 from gateway.api.runtime import GatewayRuntime
 from gateway.api.tokens import InvalidTokenError, KeysUnavailableError
+from tenants.service_desk import ServiceDesk
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from your identity provider")
 
@@ -79,6 +80,14 @@ class TenantAccess:
     @property
     def own_calls_only(self) -> bool:
         return self.principal.only_requester_in(self.tenant)
+
+    @property
+    def app(self) -> ServiceDesk:
+        """The tenant's application (its event store)."""
+        return self.runtime.stores.runtime.app(self.tenant)
+
+    def not_found(self, what: str) -> Problem:
+        return Problem(404, "not-found", f"{what} not found in tenant {self.tenant}")
 
 
 async def tenant_access(

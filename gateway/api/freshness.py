@@ -8,15 +8,23 @@ never with older data than the client asked for.
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.access import TenantAccess
-from gateway.api.problems import Problem
 
 T = TypeVar("T")
+
+MinVersion = Annotated[
+    int | None, Query(ge=1, le=10**9, description="wait for at least this record version")
+]
+MinPosition = Annotated[
+    int | None,
+    Query(ge=1, le=10**15, description="wait until the list includes this log position"),
+]
 _POLL_SECONDS = 0.02
 
 
@@ -32,7 +40,7 @@ def fresh(
     version_of: Callable[[T], int],
     *,
     min_version: int | None,
-    exists: Callable[[], bool],
+    record_id: UUID,
     what: str,
 ) -> T:
     """The row ``fetch`` finds, at ``min_version`` or later; 404 if the record does not exist."""
@@ -44,8 +52,9 @@ def fresh(
         if min_version is None or time.monotonic() >= deadline:
             break
         time.sleep(_POLL_SECONDS)
-    if row is None and (min_version is None or not exists()):
-        raise Problem(404, "not-found", f"{what} not found in tenant {access.tenant}")
+    # Stored but not yet projected is a 202; never stored (in this tenant) is a 404.
+    if row is None and (min_version is None or not access.app.exists(record_id)):
+        raise access.not_found(what)
     raise NotYetProjectedError(
         f"{what} is stored but not yet at version {min_version} in the read model; retry"
     )

@@ -149,7 +149,7 @@ def _execute(
         command_id=command_id,
         traceparent=current_traceparent(),
     )
-    result = runtime.stores.runtime.app(access.tenant).execute(command, context)
+    result = access.app.execute(command, context)
     runtime.written(access.tenant)
     return result
 

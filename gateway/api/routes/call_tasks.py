@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from domain.calls import Call
 from gateway.api.access import Tenant
 from gateway.api.models.tasks import TASKS, Task
-from gateway.api.problems import TASK_PROBLEMS, Problem
+from gateway.api.problems import TASK_PROBLEMS
 from gateway.api.writes import (
     CommandAccepted,
     CorrelationId,
@@ -31,10 +31,10 @@ def _require_own_call(access: Tenant, call_id: UUID) -> None:
     """A requester acts only on their own calls; others' look like they do not exist."""
     if not access.own_calls_only:
         return
-    app = access.runtime.stores.runtime.app(access.tenant)
+    app = access.app
     call = app.load(call_id, Call, "call", for_update=False)
     if call.requester != access.actor:
-        raise Problem(404, "not-found", f"call {call_id} not found in tenant {access.tenant}")
+        raise access.not_found(f"call {call_id}")
 
 
 def _endpoint(task: Task) -> Callable[..., Any]:

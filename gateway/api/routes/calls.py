@@ -10,7 +10,13 @@ from pydantic import BaseModel
 from domain.commands import SubmitCall
 from domain.patterns import CallType, Process
 from gateway.api.access import Tenant
-from gateway.api.freshness import PENDING_RESPONSE, fresh, wait_for_position
+from gateway.api.freshness import (
+    PENDING_RESPONSE,
+    MinPosition,
+    MinVersion,
+    fresh,
+    wait_for_position,
+)
 from gateway.api.models.calls import SubmitCallBody
 from gateway.api.paging import After, Limit, link_next, page_size
 from gateway.api.problems import WRITE_PROBLEMS, Problem
@@ -20,14 +26,6 @@ from projections.read_models.call_queue import queries as queue
 
 router = APIRouter(prefix="/t/{tenant}/calls", tags=["calls"])
 CALL_LOCATION = "/t/{tenant}/calls/{id}"
-
-MinVersion = Annotated[
-    int | None, Query(ge=1, le=10**9, description="wait for at least this call version")
-]
-MinPosition = Annotated[
-    int | None,
-    Query(ge=1, le=10**15, description="wait until the list includes this log position"),
-]
 
 
 class CallPage(BaseModel):
@@ -134,11 +132,11 @@ def _own_call(access: Tenant, call_id: UUID, min_version: int | None) -> detail.
         lambda: detail.call(access.runtime.queries, access.tenant, str(call_id)),
         lambda row: row.state.version,
         min_version=min_version,
-        exists=lambda: access.runtime.stores.runtime.app(access.tenant).exists(call_id),
+        record_id=call_id,
         what=f"call {call_id}",
     )
     if access.own_calls_only and found.requester != access.actor:
-        raise Problem(404, "not-found", f"call {call_id} not found in tenant {access.tenant}")
+        raise access.not_found(f"call {call_id}")
     return found
 
 

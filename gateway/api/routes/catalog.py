@@ -1,14 +1,19 @@
 """The tenant's service catalog."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from domain.catalog import ServiceSpecification
 from domain.commands import RegisterService, RetireService
 from gateway.api.access import Tenant
-from gateway.api.freshness import PENDING_RESPONSE, fresh, wait_for_position
+from gateway.api.freshness import (
+    PENDING_RESPONSE,
+    MinPosition,
+    MinVersion,
+    fresh,
+    wait_for_position,
+)
 from gateway.api.models import admin as m
 from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
 from gateway.api.problems import WRITE_PROBLEMS
@@ -16,7 +21,6 @@ from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, r
 from projections.read_models.catalog import queries
 
 router = APIRouter(prefix="/t/{tenant}/services", tags=["services"])
-MinPosition = Annotated[int | None, Query(ge=1, le=10**15)]
 
 
 @router.get(
@@ -58,14 +62,14 @@ def get_service(
     access: Tenant,
     service_id: UUID,
     response: Response,
-    min_version: Annotated[int | None, Query(ge=1, le=10**9)] = None,
+    min_version: MinVersion = None,
 ) -> queries.ServiceRow:
     row = fresh(
         access,
         lambda: queries.service(access.runtime.queries, access.tenant, str(service_id)),
         lambda found: found.version,
         min_version=min_version,
-        exists=lambda: access.runtime.stores.runtime.app(access.tenant).exists(service_id),
+        record_id=service_id,
         what=f"service {service_id}",
     )
     response.headers["ETag"] = f'"{row.version}"'

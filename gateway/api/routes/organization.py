@@ -41,7 +41,7 @@ class Organization(BaseModel):
     summary="The organization: teams, people's profiles, the current classification scheme",
 )
 def get_organization(access: Tenant, response: Response) -> Organization:
-    org = access.runtime.stores.runtime.app(access.tenant).organization()
+    org = access.app.organization()
     response.headers["ETag"] = f'"{org.version}"'
     return Organization(
         id=org.id,
@@ -124,7 +124,7 @@ def publish_scheme(
     idempotency_key: IdempotencyKey = None,
     correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
-    current = access.runtime.stores.runtime.app(access.tenant).organization().scheme
+    current = access.app.organization().scheme
     scheme = ClassificationScheme(
         version=current.version + 1,
         categories=tuple(body.categories),

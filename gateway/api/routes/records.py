@@ -8,15 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 from domain.agreements import AgreementStatus
 from domain.mir import MicClass
 from gateway.api.access import Tenant
-from gateway.api.freshness import PENDING_RESPONSE, fresh, wait_for_position
+from gateway.api.freshness import (
+    PENDING_RESPONSE,
+    MinPosition,
+    MinVersion,
+    fresh,
+    wait_for_position,
+)
 from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
-from gateway.api.problems import Problem
 from projections.read_models.agreements import queries as agreements
 from projections.read_models.mir import queries as mir
 
 router = APIRouter(prefix="/t/{tenant}", tags=["agreements and MIR"])
-MinPosition = Annotated[int | None, Query(ge=1, le=10**15)]
-MinVersion = Annotated[int | None, Query(ge=1, le=10**9)]
 
 
 @router.get(
@@ -66,7 +69,7 @@ def get_agreement(
         lambda: agreements.agreement(access.runtime.queries, access.tenant, str(agreement_id)),
         lambda row: row.agreement.version,
         min_version=min_version,
-        exists=lambda: access.runtime.stores.runtime.app(access.tenant).exists(agreement_id),
+        record_id=agreement_id,
         what=f"agreement {agreement_id}",
     )
     response.headers["ETag"] = f'"{found.agreement.version}"'
@@ -118,7 +121,7 @@ def get_mic(
         lambda: mir.component(access.runtime.queries, access.tenant, str(mic_id)),
         lambda row: row.version,
         min_version=min_version,
-        exists=lambda: access.runtime.stores.runtime.app(access.tenant).exists(mic_id),
+        record_id=mic_id,
         what=f"component {mic_id}",
     )
     response.headers["ETag"] = f'"{found.version}"'
@@ -133,5 +136,5 @@ def get_mic(
 )
 def get_mic_history(access: Tenant, mic_id: UUID) -> list[mir.ChangeRow]:
     if mir.component(access.runtime.queries, access.tenant, str(mic_id)) is None:
-        raise Problem(404, "not-found", f"component {mic_id} not found in tenant {access.tenant}")
+        raise access.not_found(f"component {mic_id}")
     return mir.history(access.runtime.queries, access.tenant, str(mic_id))
