@@ -1,5 +1,6 @@
 """Open work at a demo tenant's desk, and table dumps, for the call read-model tests."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -27,7 +28,13 @@ from domain.commands import (
 from domain.patterns import CallType, Effect, Impact, Likelihood, Process, RiskKind, Urgency
 from gateway.demo.deployment import DemoTenant
 from gateway.demo.driver import Desk, drive_operate, intake, review_and_close, submit
-from gateway.demo.scenario import make_offer, service_id
+from gateway.demo.scenario import agree_first_service, make_offer, service_id
+from projections.feed import LogFeed
+from projections.projector import Projector
+from projections.read_model import ReadModel
+from projections.storage import ReadStore
+from tenants.runtime import TenantStores
+from tenants.service_desk import ServiceDesk
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,22 @@ class OpenWork:
 
 
 ROUTED_TO = "platform"
+
+
+def fed_open_work(
+    stores: TenantStores[ServiceDesk],
+    read_store: ReadStore,
+    seeded: Callable[[], tuple[DemoTenant, Desk]],
+    read_model: ReadModel,
+) -> tuple[DemoTenant, Desk, OpenWork, LogFeed]:
+    """A seeded tenant with an SA in force and open work in every process, fed to
+    ``read_model``; the feed is returned to catch up again later."""
+    tenant, desk = seeded()
+    agree_first_service(desk, tenant)
+    work = open_work(desk, tenant)
+    feed = LogFeed(stores, Projector(read_store, [read_model]))
+    feed.catch_up(tenant.slug)
+    return tenant, desk, work, feed
 
 
 def open_work(desk: Desk, tenant: DemoTenant) -> OpenWork:

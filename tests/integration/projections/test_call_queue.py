@@ -29,7 +29,13 @@ from tests.integration.projections.call_checks import (
     dump,
     row_facts,
 )
-from tests.integration.projections.call_work import ROUTED_TO, OpenWork, open_work, rough_paths
+from tests.integration.projections.call_work import (
+    ROUTED_TO,
+    OpenWork,
+    fed_open_work,
+    open_work,
+    rough_paths,
+)
 
 Seeded = Callable[[], tuple[DemoTenant, Desk]]
 
@@ -37,12 +43,7 @@ Seeded = Callable[[], tuple[DemoTenant, Desk]]
 def _queue(
     stores: TenantStores[ServiceDesk], read_store: ReadStore, seeded: Seeded
 ) -> tuple[DemoTenant, Desk, OpenWork, LogFeed]:
-    tenant, desk = seeded()
-    agree_first_service(desk, tenant)
-    work = open_work(desk, tenant)
-    feed = LogFeed(stores, Projector(read_store, [CallQueueReadModel()]))
-    feed.catch_up(tenant.slug)
-    return tenant, desk, work, feed
+    return fed_open_work(stores, read_store, seeded, CallQueueReadModel())
 
 
 def _ids(page: queries.Page) -> list[UUID]:
