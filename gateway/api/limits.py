@@ -54,20 +54,21 @@ class _Limit:
         self.interval = self.period / self.amount
         self._arrival: dict[str, float] = {}
 
+    def _next_arrival(self, key: str, now: float) -> float:
+        return max(self._arrival.get(key, now), now) + self.interval
+
+    def has_room(self, key: str, now: float) -> bool:
+        # One more must not exceed the burst of a whole window.
+        return self._next_arrival(key, now) - now <= self.period
+
     def take(self, key: str, now: float) -> Allowance:
-        arrival = max(self._arrival.get(key, now), now)
-        after = arrival + self.interval
-        if after - now > self.period:  # one more would exceed the burst of a whole window
+        after = self._next_arrival(key, now)
+        if after - now > self.period:
             wait = after - self.period - now
             return Allowance(False, self.amount, 0, math.ceil(wait), self.period)
         self._arrival[key] = after
         remaining = int((self.period - (after - now)) / self.interval)
         return Allowance(True, self.amount, remaining, math.ceil(after - now), self.period)
-
-    def peek(self, key: str, now: float) -> Allowance:
-        arrival = max(self._arrival.get(key, now), now)
-        remaining = int((self.period - (arrival - now)) / self.interval)
-        return Allowance(True, self.amount, remaining, math.ceil(arrival - now), self.period)
 
     def prune(self, now: float) -> None:
         self._arrival = {k: v for k, v in self._arrival.items() if v > now}
@@ -96,9 +97,8 @@ class RateLimits:
             if self._hits % _PRUNE_EVERY == 0:
                 self._tenant.prune(now)
                 self._client.prune(now)
-            client_state = self._client.peek(key, now)
-            if client_state.remaining < 1:
-                return self._client.take(key, now)
+            if not self._client.has_room(key, now):
+                return self._client.take(key, now)  # refused, and says when to retry
             tenant_state = self._tenant.take(tenant, now)
             if not tenant_state.allowed:
                 return tenant_state
