@@ -33,6 +33,8 @@ class StorageSettings:
     app_cache_size: int = 256
     aggregate_cache_size: int = 500
     application_name: str = "fundament"
+    # Seconds a write waits for its tenant's table lock before it fails (0 waits forever).
+    lock_timeout: int = 5
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -44,6 +46,7 @@ class StorageSettings:
         _check_range("max_overflow", self.max_overflow, 0, 1000)
         _check_range("app_cache_size", self.app_cache_size, 1, 1_000_000)
         _check_range("aggregate_cache_size", self.aggregate_cache_size, 0, 1_000_000)
+        _check_range("lock_timeout", self.lock_timeout, 0, 3600)
         if not self.dbname or not self.user or not self.host:
             raise ValueError("PostgreSQL host, dbname and user must not be empty")
         if not _IDENTIFIER.match(self.schema):
@@ -69,6 +72,7 @@ class StorageSettings:
             app_cache_size=env.value("FUNDAMENT_APP_CACHE_SIZE", "256", _integer),
             aggregate_cache_size=env.value("FUNDAMENT_AGGREGATE_CACHE_SIZE", "500", _integer),
             application_name=env.value("FUNDAMENT_PG_APPLICATION_NAME", "fundament", str),
+            lock_timeout=env.value("FUNDAMENT_PG_LOCK_TIMEOUT", "5", _integer),
         )
 
     @property
@@ -98,6 +102,7 @@ class StorageSettings:
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
             "POSTGRES_APPLICATION_NAME": self.application_name,
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
         }
 
     def sqlite_env(self, path: Path) -> dict[str, str]:

@@ -34,6 +34,7 @@ def test_postgres_settings_are_read_from_the_environment() -> None:
             "FUNDAMENT_PG_PASSWORD": "s3cret",
             "FUNDAMENT_PG_SCHEMA": "fundament",
             "FUNDAMENT_PG_POOL_SIZE": "8",
+            "FUNDAMENT_PG_LOCK_TIMEOUT": "2",
         }
     )
 
@@ -51,6 +52,7 @@ def test_postgres_settings_are_read_from_the_environment() -> None:
         "POSTGRES_POOL_SIZE": "8",
         "POSTGRES_MAX_OVERFLOW": "5",
         "POSTGRES_APPLICATION_NAME": "fundament",
+        "POSTGRES_LOCK_TIMEOUT": "2",
     }
 
 
