@@ -1,8 +1,10 @@
 """Every error as RFC 9457 problem details (``application/problem+json``).
 
 Domain and tenant errors carry a stable ``code``; it becomes the problem ``type`` and picks the
-status: a refused state transition is a 409, a value the domain rejects is a 422. Anything
-unexpected is a 500 that names only an error id (also in the log), never the exception.
+status: a refused state transition is a 409, a value the domain rejects is a 422. An event
+store that cannot be reached, or a write that waited out the lock timeout, is a 503 with
+Retry-After: the client may simply retry. Anything unexpected is a 500 that names only an
+error id (also in the log), never the exception.
 """
 
 import logging
@@ -10,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,6 +26,7 @@ from tenants.errors import TenantError
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://fundament.dev/problems/"
 log = logging.getLogger("fundament.gateway")
+STORE_RETRY_AFTER_SECONDS = 2
 
 # Domain codes that mean "this value is not acceptable" rather than "not now, in this state".
 _UNPROCESSABLE = frozenset(
@@ -102,7 +107,10 @@ _WHEN = {
     413: "the request body is too large",
     422: "the request is not acceptable; errors[].pointer names each field",
     429: "too many requests; retry after Retry-After seconds",
-    503: "the identity provider's signing keys cannot be fetched; retry after Retry-After",
+    503: (
+        "the identity provider's signing keys cannot be fetched, or the event store cannot be"
+        " reached or is busy; retry after Retry-After"
+    ),
 }
 
 
@@ -237,6 +245,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
+    async def on_store_unavailable(request: Request, error: Exception) -> JSONResponse:
+        log.warning("event store unavailable on %s %s: %s", request.method, request.url.path, error)
+        return problem_response(
+            503,
+            "store-unavailable",
+            "the event store cannot be reached or is busy; retry later, with the same"
+            " Idempotency-Key if this was a write",
+            instance=request.url.path,
+            headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+        )
+
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         error_id = str(uuid4())
         log.exception("error %s on %s %s", error_id, request.method, request.url.path)
@@ -252,4 +271,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(TenantError, on_domain)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(StoreOperationalError, on_store_unavailable)
+    app.add_exception_handler(StoreInterfaceError, on_store_unavailable)
     app.add_exception_handler(Exception, on_unexpected)
