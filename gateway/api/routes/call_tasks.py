@@ -38,7 +38,7 @@ def _require_own_call(access: Tenant, call_id: UUID) -> None:
 
 
 def _endpoint(task: Task) -> Callable[..., Any]:
-    def endpoint(
+    async def endpoint(
         access: Tenant,
         call_id: UUID,
         body: Any,

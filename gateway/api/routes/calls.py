@@ -41,7 +41,7 @@ class CallPage(BaseModel):
     responses=WRITE_PROBLEMS,
     summary="Submit a wish, RFC, incident or service request (providers also raise risks)",
 )
-def submit_call(
+async def submit_call(
     access: Tenant,
     body: SubmitCallBody,
     request: Request,

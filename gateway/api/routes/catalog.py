@@ -84,7 +84,7 @@ def get_service(
     responses=WRITE_PROBLEMS,
     summary="Register a service in the catalog",
 )
-def register_service(
+async def register_service(
     access: Tenant,
     body: m.RegisterServiceBody,
     request: Request,
@@ -122,7 +122,7 @@ def register_service(
     responses=WRITE_PROBLEMS,
     summary="Retire a service",
 )
-def retire_service(
+async def retire_service(
     access: Tenant,
     service_id: UUID,
     body: m.RetireServiceBody,

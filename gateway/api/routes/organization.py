@@ -81,7 +81,7 @@ def _write(
     responses=WRITE_PROBLEMS,
     summary="Add a team (internal, or an external supplier)",
 )
-def add_team(
+async def add_team(
     access: Tenant,
     body: m.AddTeamBody,
     request: Request,
@@ -99,7 +99,7 @@ def add_team(
     responses=WRITE_PROBLEMS,
     summary="Give a person a USM profile in this organization",
 )
-def assign_profile(
+async def assign_profile(
     access: Tenant,
     body: m.AssignProfileBody,
     request: Request,
@@ -117,7 +117,7 @@ def assign_profile(
     responses=WRITE_PROBLEMS,
     summary="Publish the next version of the classification scheme",
 )
-def publish_scheme(
+async def publish_scheme(
     access: Tenant,
     body: m.ClassificationSchemeBody,
     request: Request,
@@ -160,7 +160,7 @@ def _risks(body: m.ClassificationSchemeBody) -> dict[tuple[Effect, Likelihood], 
     responses=WRITE_PROBLEMS,
     summary="Consent (or not) to cross-organization reporting, as an event",
 )
-def set_reporting_consent(
+async def set_reporting_consent(
     access: Tenant,
     body: m.ReportingConsentBody,
     request: Request,
