@@ -8,6 +8,7 @@ from typing import Any
 from gateway.api.roles import PLATFORM_ROLES, Role
 from gateway.api.settings import GatewaySettings
 from gateway.api.tokens import issue_token, load_or_create_dev_key
+from gateway.workers import Supervisor, reuse_port_supported
 
 DEMO_TENANT = "ministry-it"
 # Who holds each role in the demo tenant (the demo's own people where it has them).
@@ -28,7 +29,16 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (one per core is typical)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes; a worker runs one command at a time, so use at least one per core",
+    )
+    serve.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="no log line per request (the traces still record every request)",
     )
     serve.set_defaults(handler=run_serve)
     token = commands.add_parser("token", help="issue a development bearer token")
@@ -80,17 +90,14 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = gateway_settings()  # refuse bad settings here, before any worker starts
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
+    options = {**SERVER_OPTIONS, "host": args.host, "port": args.port}
+    options["access_log"] = args.access_log
     if args.workers == 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, **SERVER_OPTIONS)
-    else:
-        uvicorn.run(
-            "gateway.api.app:create_app",
-            factory=True,
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            **SERVER_OPTIONS,
-        )
+        uvicorn.run(create_app(settings), **options)
+    elif reuse_port_supported():
+        return Supervisor(args.host, args.port, args.workers, options).run()
+    else:  # no SO_REUSEPORT: uvicorn's workers, which share one socket
+        uvicorn.run("gateway.api.app:create_app", factory=True, workers=args.workers, **options)
     return 0
 
 
