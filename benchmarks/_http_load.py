@@ -1,7 +1,9 @@
 """How the mix is driven: closed loops (N in flight, direct or HTTP) and an open loop (HTTP).
 
 Closed loop: each of N workers owns some tenants, one workflow each, and sends one command
-at a time, going round its tenants, so consecutive commands hit different tenants. Open loop:
+at a time, going round its tenants, so consecutive commands hit different tenants. Over HTTP
+every tenant is a client of its own with its own keep-alive connection, as federated tenants
+are; the gateway's workers share the connections out, not the requests. Open loop:
 commands are due at a fixed rate whatever the gateway does; a command's latency is measured
 from when it was due, so time spent waiting behind a slow gateway (or in the client's
 connection pool) counts, and coordinated omission cannot hide queueing.
@@ -64,28 +66,42 @@ def direct_trial(work: Sequence[Share], duration: float) -> Trial:
     return Trial(total, ended - start)
 
 
-async def _http_worker(client: Client, share: Share, deadline: float) -> Outcome:
+Clients = dict[str, Client]
+
+
+async def _open_clients(kind: str, base_url: str, slugs: Sequence[str], each: int) -> Clients:
+    """A client per tenant with up to ``each`` connections, one already open."""
+    clients = {slug: open_client(kind, base_url, each) for slug in slugs}
+    await asyncio.gather(*(c.get("/patterns/workflows", headers={}) for c in clients.values()))
+    return clients
+
+
+async def _close(clients: Clients) -> None:
+    await asyncio.gather(*(client.aclose() for client in clients.values()))
+
+
+async def _http_worker(clients: Clients, share: Share, deadline: float) -> Outcome:
     outcome = Outcome()
     for workflow in itertools.cycle(share):
         began = time.perf_counter()
         if began >= deadline:
             break
+        client = clients[workflow.target.slug]
         await run_http(client, workflow, outcome, began, time.perf_counter)
     return outcome
 
 
 async def _http_closed(kind: str, base_url: str, work: Sequence[Share], duration: float) -> Trial:
-    client = open_client(kind, base_url, len(work))
+    slugs = [workflow.target.slug for share in work for workflow in share]
+    clients = await _open_clients(kind, base_url, slugs, 1)
     try:
-        # Open the keep-alive connections before the clock starts.
-        await asyncio.gather(*(client.get("/openapi.json", headers={}) for _ in work))
         start = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(_http_worker(client, share, start + duration) for share in work)
+            *(_http_worker(clients, share, start + duration) for share in work)
         )
         seconds = time.perf_counter() - start
     finally:
-        await client.aclose()
+        await _close(clients)
     total = Outcome()
     for outcome in outcomes:
         total.add(outcome)
@@ -93,7 +109,7 @@ async def _http_closed(kind: str, base_url: str, work: Sequence[Share], duration
 
 
 def http_trial(kind: str, base_url: str, work: Sequence[Share], duration: float) -> Trial:
-    """Every share as a task of one asyncio loop, ``len(work)`` keep-alive connections."""
+    """Every share as a task of one asyncio loop, each tenant on its own connection."""
     return asyncio.run(_http_closed(kind, base_url, work, duration))
 
 
@@ -109,25 +125,25 @@ async def _http_open(
     tenants = itertools.cycle(targets)
     outcome, tasks = Outcome(), set()
 
-    async def send(client: Client, workflow: Workflow, due: float) -> None:
+    async def send(workflow: Workflow, due: float) -> None:
+        client = clients[workflow.target.slug]
         await run_http(client, workflow, outcome, due, time.perf_counter)
         idle.append(workflow)
 
-    client = open_client(kind, base_url, connections)
+    clients = await _open_clients(kind, base_url, [t.slug for t in targets], connections)
     try:
-        await asyncio.gather(*(client.get("/openapi.json", headers={}) for _ in range(8)))
         start, count = time.perf_counter(), int(rate * duration)
         for index in range(count):
             due = start + index / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             workflow = idle.popleft() if idle else Workflow(next(tenants))
-            task = asyncio.create_task(send(client, workflow, due))
+            task = asyncio.create_task(send(workflow, due))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         await asyncio.gather(*tasks)
         seconds = time.perf_counter() - start
     finally:
-        await client.aclose()
+        await _close(clients)
     return Trial(outcome, seconds)
 
 
@@ -137,8 +153,8 @@ def open_loop_trial(
     targets: Sequence[Target],
     rate: float,
     duration: float,
-    connections: int = 64,
+    connections: int = 4,
 ) -> Trial:
     """Commands due at ``rate`` per second for ``duration`` seconds, each of an idle workflow
-    (a new incident when none is idle); up to ``connections`` keep-alive connections."""
+    (a new incident when none is idle); up to ``connections`` connections per tenant."""
     return asyncio.run(_http_open(kind, base_url, targets, rate, duration, connections))

@@ -1,11 +1,12 @@
-"""The gateway under test: uvicorn in its own process, configured through ``FUNDAMENT_*``.
+"""The gateway under test: ``fundament serve`` in its own processes, configured through
+``FUNDAMENT_*``.
 
-One uvicorn worker process: on this 2-CPU box the benchmark's client, PostgreSQL and the
-gateway share the CPUs, and the direct path it is compared with is one process too. The
-rate limits are set far above anything the benchmark sends, so they never answer 429 (the
-limiter still counts every request, as in production). ``read_models_fed_by = "workers"``:
-the gateway only serves; in production the relay and the projection workers feed the read
-models, so the write path here is what a production gateway does per request.
+By default one worker process per CPU, as the gateway is deployed: a worker runs one command
+at a time on its event loop, so a single worker can use only one core. The rate limits are
+set far above anything the benchmark sends, so they never answer 429 (the limiter still
+counts every request, as in production). ``read_models_fed_by = "workers"``: the gateway
+only serves; in production the relay and the projection workers feed the read models, so
+the write path here is what a production gateway does per request.
 """
 
 import os
@@ -39,9 +40,34 @@ class Gateway:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the gateway process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
+        """User plus system CPU time the gateway's processes (supervisor and workers) used."""
+        return sum(_cpu_of(pid) for pid in (self.pid, *_children(self.pid)))
+
+
+def _stat(pid: int) -> list[str]:
+    # The fields after the command name, which is in parentheses and may hold spaces.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = _stat(pid)
+    except FileNotFoundError:  # exited meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int(_stat(int(entry.name))[1]) == parent:
+                pids.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return pids
 
 
 def gateway_settings(storage: StorageSettings, read_schema: str) -> GatewaySettings:
@@ -106,22 +132,15 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, timeout
 
 @contextmanager
 def running_gateway(settings: GatewaySettings, log: Path, workers: int = 1) -> Iterator[Gateway]:
-    """Start ``uvicorn gateway.api.app:create_app`` (``workers`` processes); stop it after."""
+    """Start ``fundament serve`` with ``workers`` worker processes; stop it after."""
     port = _free_port()
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "gateway.api.app:create_app",
-        "--factory",
+        str(Path(sys.executable).with_name("fundament")),
+        "serve",
         "--host=127.0.0.1",
         f"--port={port}",
         f"--workers={workers}",
-        "--http=httptools",
-        "--loop=uvloop",
-        "--timeout-keep-alive=75",
         "--no-access-log",
-        "--log-level=warning",
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(

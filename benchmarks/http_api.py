@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python -m benchmarks.http_api [--quick] [--trials N] [--skip-reads]``. It
 needs the local PostgreSQL and recreates its own database, ``fundament_bench_http``, on every
 run. It seeds 50 tenants like the demo (an SA in force, so incidents are accepted), starts
-the gateway under uvicorn in its own process and measures, on this machine:
+the gateway with ``fundament serve`` (one worker process per CPU) and measures, on this
+machine:
 
 1. the mix (incident submit, accept, classify, analyze, prepare recovery) with the same
    number in flight over HTTP and directly on the tenant applications, trials interleaved;
@@ -81,7 +82,10 @@ def parse_plan() -> Plan:
     )
     parser.add_argument("--skip-reads", action="store_true", help="no read benchmark")
     parser.add_argument(
-        "--gateway-workers", type=int, default=1, help="uvicorn worker processes (1)"
+        "--gateway-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="gateway worker processes (default: one per CPU)",
     )
     args = parser.parse_args()
     quick = args.quick
@@ -252,15 +256,16 @@ def run(plan: Plan, data_dir: Path) -> list[str]:
 def setting_notes(plan: Plan) -> list[str]:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return [
-        "Gateway: `uvicorn gateway.api.app:create_app --factory`,"
-        f" {plan.gateway_workers} worker process(es) (uvloop, httptools;"
-        " sync routes in its thread pool); read_models_fed_by=workers, so the gateway does not"
-        " project (in production the relay and projection workers do); rate limits set to"
-        f" 10,000,000/minute (still counted per request). Client: {plan.client} (asyncio) in the"
-        f" benchmark process, {plan.concurrency} keep-alive connections, one development JWT"
-        " (ES256) per tenant, a workflow coordinator. Direct: the same commands through"
-        " `TenantStores.runtime.app(slug).execute` in threads of the benchmark process."
-        f" Both sides: PostgreSQL pool of {plan.concurrency} + 2 per process.",
+        f"Gateway: `fundament serve --workers {plan.gateway_workers} --no-access-log` (uvicorn"
+        " with uvloop and httptools in each worker; commands on the event loop, reads in its"
+        " thread pool); read_models_fed_by=workers, so the gateway does not project (in"
+        " production the relay and projection workers do); rate limits set to 10,000,000/minute"
+        f" (still counted per request). Client: {plan.client} (asyncio) in the benchmark"
+        " process, one keep-alive connection per tenant (50), one development JWT (ES256) per"
+        f" tenant, a workflow coordinator; {plan.concurrency} commands in flight. Direct: the"
+        " same commands through `TenantStores.runtime.app(slug).execute` in"
+        f" {plan.concurrency} threads of the benchmark process. Both sides: PostgreSQL pool of"
+        f" {plan.concurrency} + 2 per process.",
         f"Machine: {os.cpu_count()} CPUs shared by client, gateway and PostgreSQL; load average"
         f" at the end {load}.",
     ]
