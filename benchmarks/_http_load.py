@@ -30,7 +30,8 @@ class Trial:
     outcome: Outcome
     seconds: float
     client_cpu: float = 0.0  # this process (the client, or the whole direct path)
-    server_cpu: float = 0.0  # the gateway process (HTTP trials only)
+    server_cpu: float = 0.0  # the gateway processes (HTTP trials only)
+    database_cpu: float = 0.0  # the PostgreSQL processes
 
     @property
     def rate(self) -> float:

@@ -32,10 +32,19 @@ def _merged(trials: Sequence[Trial]) -> Outcome:
     return total
 
 
-def _cpu_per_command(trials: Sequence[Trial], server: bool) -> str:
-    commands = sum(sum(t.outcome.commands.values()) for t in trials)
-    seconds = sum(t.server_cpu if server else t.client_cpu for t in trials)
+def _commands(trials: Sequence[Trial]) -> int:
+    return sum(sum(t.outcome.commands.values()) for t in trials)
+
+
+def _cpu_column(trials: Sequence[Trial], seconds: float) -> str:
+    commands = _commands(trials)
     return ms(seconds / commands) if commands else "–"
+
+
+def cpu_per_command(trials: Sequence[Trial]) -> float:
+    """CPU seconds per command of every process involved: client, gateway, PostgreSQL."""
+    seconds = sum(t.client_cpu + t.server_cpu + t.database_cpu for t in trials)
+    return seconds / max(1, _commands(trials))
 
 
 def median_rate(trials: Sequence[Trial]) -> float:
@@ -45,21 +54,23 @@ def median_rate(trials: Sequence[Trial]) -> float:
 def throughput_table(direct: Sequence[Trial], http: Sequence[Trial], client: str) -> str:
     rows = [
         "| path | median cmds/s | [min–max] | ratio to direct | p50 ms | p99 ms"
-        " | CPU ms/cmd, this process | CPU ms/cmd, gateway process |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        " | CPU ms/cmd: this process | gateway | PostgreSQL |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     base = median_rate(direct)
     for label, trials in (
         ("direct: `app.execute` in threads", direct),
-        (f"HTTP: uvicorn gateway, {client} client, keep-alive", http),
+        (f"HTTP: `fundament serve`, {client} client, keep-alive", http),
     ):
         rates = [t.rate for t in trials]
         latencies = _merged(trials).latencies
         rows.append(
             f"| {label} | {median_rate(trials):,.0f} | [{min(rates):,.0f}–{max(rates):,.0f}]"
             f" | {median_rate(trials) / base:.0%} | {ms(percentile(latencies, 0.5))}"
-            f" | {ms(percentile(latencies, 0.99))} | {_cpu_per_command(trials, False)}"
-            f" | {_cpu_per_command(trials, True)} |"
+            f" | {ms(percentile(latencies, 0.99))}"
+            f" | {_cpu_column(trials, sum(t.client_cpu for t in trials))}"
+            f" | {_cpu_column(trials, sum(t.server_cpu for t in trials))}"
+            f" | {_cpu_column(trials, sum(t.database_cpu for t in trials))} |"
         )
     return "\n".join(rows)
 

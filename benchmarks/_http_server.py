@@ -44,6 +44,20 @@ class Gateway:
         return sum(_cpu_of(pid) for pid in (self.pid, *_children(self.pid)))
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine (the benchmark's server is local)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += _cpu_of(int(entry.name))
+        except OSError:  # exited meanwhile
+            continue
+    return total
+
+
 def _stat(pid: int) -> list[str]:
     # The fields after the command name, which is in parentheses and may hold spaces.
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -1,4 +1,4 @@
-"""Commands/s and latency over HTTP (uvicorn gateway) against the direct application path.
+"""Commands/s and latency over HTTP (the gateway) against the direct application path.
 
 Run: ``.venv/bin/python -m benchmarks.http_api [--quick] [--trials N] [--skip-reads]``. It
 needs the local PostgreSQL and recreates its own database, ``fundament_bench_http``, on every
@@ -28,6 +28,7 @@ from benchmarks._http_report import (
     OPEN_LOOP_P99_TARGET,
     READ_P99_TARGET,
     THROUGHPUT_TARGET,
+    cpu_per_command,
     median_rate,
     mix_and_failures,
     ms,
@@ -37,7 +38,13 @@ from benchmarks._http_report import (
     throughput_table,
     verdict,
 )
-from benchmarks._http_server import Gateway, coordinator_token, gateway_settings, running_gateway
+from benchmarks._http_server import (
+    Gateway,
+    coordinator_token,
+    gateway_settings,
+    postgres_cpu_seconds,
+    running_gateway,
+)
 from benchmarks._http_workflow import Target
 from benchmarks._setup import BenchTenant, connect, seed, seed_all
 from gateway.api.settings import GatewaySettings
@@ -117,13 +124,14 @@ def target_of(tenant: BenchTenant, settings: GatewaySettings) -> Target:
 
 
 def with_cpu(gateway: Gateway, run: Callable[[], Trial]) -> Trial:
-    """Run a trial, adding the CPU seconds this process and the gateway process spent."""
-    client, server = time.process_time(), gateway.cpu_seconds()
+    """Run a trial, adding the CPU seconds this process, the gateway and PostgreSQL spent."""
+    client, server, database = time.process_time(), gateway.cpu_seconds(), postgres_cpu_seconds()
     trial = run()
     return replace(
         trial,
         client_cpu=time.process_time() - client,
         server_cpu=gateway.cpu_seconds() - server,
+        database_cpu=postgres_cpu_seconds() - database,
     )
 
 
@@ -146,6 +154,7 @@ def compare_paths(plan: Plan, gateway: Gateway, targets: list[Target]) -> list[s
             flush=True,
         )
     ratio = median_rate(http) / median_rate(direct)
+    direct_cpu, http_cpu = cpu_per_command(direct), cpu_per_command(http)
     return [
         f"## Throughput: the mix with {plan.concurrency} commands in flight, 50 tenants",
         "",
@@ -155,6 +164,10 @@ def compare_paths(plan: Plan, gateway: Gateway, targets: list[Target]) -> list[s
         " warm-up of each); latencies are per command, closed loop.",
         f"Direct: {mix_and_failures(direct)}.",
         f"HTTP: {mix_and_failures(http)}.",
+        "",
+        f"CPU per command, all processes (client, gateway, PostgreSQL): direct"
+        f" {ms(direct_cpu)} ms, HTTP {ms(http_cpu)} ms. Were both paths bound by these two"
+        f" CPUs alone, HTTP would reach {direct_cpu / http_cpu:.0%} of the direct rate.",
         "",
         verdict(
             "HTTP throughput ≥ 60 % of direct",
