@@ -8,12 +8,16 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from domain.commands import FoundOrganization
+from domain.organization import organization_id
 from domain.patterns import CURRENT_VERSION, export_workflow_templates
 from domain.shared import CommandContext
 from gateway.api.access import Anyone, Platform, runtime_of
 from gateway.api.models.admin import CreateTenantBody
 from gateway.api.problems import WRITE_PROBLEMS
+from gateway.api.runtime import GatewayRuntime
 from gateway.api.writes import IdempotencyKey, once
+from tenants.errors import TenantAlreadyExistsError
+from tenants.registry import TenantRecord
 from tenants.tracing import current_traceparent
 
 router = APIRouter(tags=["platform"])
@@ -45,9 +49,7 @@ def create_tenant(
 
     def create(command_id: UUID) -> Response:
         now = runtime.clock()
-        record = runtime.stores.runtime.create_tenant(
-            body.slug, body.name, body.kind, actor=principal.subject, at=now
-        )
+        record = _register(runtime, body, principal.subject, now)
         context = CommandContext(principal.subject, now, uuid4(), command_id, current_traceparent())
         runtime.stores.runtime.app(body.slug).execute(FoundOrganization(name=body.name), context)
         runtime.written(body.slug)
@@ -67,6 +69,23 @@ def create_tenant(
 
     scope = f"platform/{principal.subject}"
     return once(runtime, request, body, scope, idempotency_key, create)
+
+
+def _register(
+    runtime: GatewayRuntime, body: CreateTenantBody, actor: str, at: datetime
+) -> TenantRecord:
+    """Register the tenant, or take up an earlier creation of the very same tenant that was
+    registered but failed before its organization was founded (a retry then completes it)."""
+    try:
+        return runtime.stores.runtime.create_tenant(
+            body.slug, body.name, body.kind, actor=actor, at=at
+        )
+    except TenantAlreadyExistsError:
+        record = runtime.stores.registry.get(body.slug)
+        unfinished = not runtime.stores.runtime.app(body.slug).exists(organization_id(body.slug))
+        if unfinished and (record.name, record.kind) == (body.name, body.kind):
+            return record
+        raise
 
 
 @router.get(
