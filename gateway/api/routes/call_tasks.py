@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from domain.calls import Call
 from gateway.api.access import Tenant
 from gateway.api.models.tasks import TASKS, Task
-from gateway.api.problems import TASK_PROBLEMS
+from gateway.api.problems import COMMON_PROBLEMS, TASK_PROBLEMS
 from gateway.api.writes import (
     CommandAccepted,
     CorrelationId,
@@ -24,7 +24,9 @@ from gateway.api.writes import (
     run,
 )
 
-router = APIRouter(prefix="/t/{tenant}/calls/{call_id}", tags=["call tasks"])
+router = APIRouter(
+    prefix="/t/{tenant}/calls/{call_id}", tags=["call tasks"], responses=COMMON_PROBLEMS
+)
 
 
 def _require_own_call(access: Tenant, call_id: UUID) -> None:

@@ -19,12 +19,12 @@ from gateway.api.freshness import (
 )
 from gateway.api.models.calls import SubmitCallBody
 from gateway.api.paging import After, Limit, link_next, page_size
-from gateway.api.problems import WRITE_PROBLEMS, Problem
+from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, Problem
 from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
 from projections.read_models.call_detail import queries as detail
 from projections.read_models.call_queue import queries as queue
 
-router = APIRouter(prefix="/t/{tenant}/calls", tags=["calls"])
+router = APIRouter(prefix="/t/{tenant}/calls", tags=["calls"], responses=COMMON_PROBLEMS)
 CALL_LOCATION = "/t/{tenant}/calls/{id}"
 
 

@@ -16,11 +16,11 @@ from gateway.api.freshness import (
 )
 from gateway.api.models import admin as m
 from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
-from gateway.api.problems import WRITE_PROBLEMS
+from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS
 from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
 from projections.read_models.catalog import queries
 
-router = APIRouter(prefix="/t/{tenant}/services", tags=["services"])
+router = APIRouter(prefix="/t/{tenant}/services", tags=["services"], responses=COMMON_PROBLEMS)
 
 
 @router.get(

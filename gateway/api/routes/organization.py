@@ -10,10 +10,12 @@ from domain.commands import AddTeam, AssignProfile, PublishClassificationScheme,
 from domain.patterns import ClassificationScheme, Effect, Impact, Likelihood, Urgency
 from gateway.api.access import Tenant
 from gateway.api.models import admin as m
-from gateway.api.problems import WRITE_PROBLEMS, Problem
+from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, Problem
 from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
 
-router = APIRouter(prefix="/t/{tenant}/organization", tags=["organization"])
+router = APIRouter(
+    prefix="/t/{tenant}/organization", tags=["organization"], responses=COMMON_PROBLEMS
+)
 
 
 class Team(BaseModel):

@@ -13,14 +13,14 @@ from domain.patterns import CURRENT_VERSION, export_workflow_templates
 from domain.shared import CommandContext
 from gateway.api.access import Anyone, Platform, runtime_of
 from gateway.api.models.admin import CreateTenantBody
-from gateway.api.problems import WRITE_PROBLEMS
+from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS
 from gateway.api.runtime import GatewayRuntime
 from gateway.api.writes import IdempotencyKey, once
 from tenants.errors import TenantAlreadyExistsError
 from tenants.registry import TenantRecord
 from tenants.tracing import current_traceparent
 
-router = APIRouter(tags=["platform"])
+router = APIRouter(tags=["platform"], responses=COMMON_PROBLEMS)
 
 
 class TenantOut(BaseModel):

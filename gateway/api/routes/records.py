@@ -16,10 +16,11 @@ from gateway.api.freshness import (
     wait_for_position,
 )
 from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
+from gateway.api.problems import COMMON_PROBLEMS
 from projections.read_models.agreements import queries as agreements
 from projections.read_models.mir import queries as mir
 
-router = APIRouter(prefix="/t/{tenant}", tags=["agreements and MIR"])
+router = APIRouter(prefix="/t/{tenant}", tags=["agreements and MIR"], responses=COMMON_PROBLEMS)
 
 
 @router.get(
