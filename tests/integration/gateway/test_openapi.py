@@ -107,6 +107,21 @@ def test_every_operation_has_a_stable_unique_id_that_the_permission_table_names(
     assert set(ids) == set(PERMISSIONS)
 
 
+def test_every_operation_requires_the_bearer_scheme_the_document_declares(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes == {
+        "HTTPBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A JWT from your identity provider",
+        }
+    }
+    for method, path, operation in operations(document):
+        assert operation["security"] == [{"HTTPBearer": []}], (method, path)
+
+
 def test_every_post_documents_its_problem_answers(document: dict[str, Any]) -> None:
     for method, path, operation in operations(document):
         if method != "POST":
