@@ -15,14 +15,7 @@ from domain.calls import Call
 from gateway.api.access import Tenant
 from gateway.api.models.tasks import TASKS, Task
 from gateway.api.problems import COMMON_PROBLEMS, TASK_PROBLEMS
-from gateway.api.writes import (
-    CommandAccepted,
-    CorrelationId,
-    IdempotencyKey,
-    IfMatch,
-    expected_version,
-    run,
-)
+from gateway.api.writes import TASK_HEADERS, CommandAccepted, documented, expected_version, run
 
 router = APIRouter(
     prefix="/t/{tenant}/calls/{call_id}", tags=["call tasks"], responses=COMMON_PROBLEMS
@@ -45,20 +38,10 @@ def _endpoint(task: Task) -> Callable[..., Any]:
         call_id: UUID,
         body: Any,
         request: Request,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-        correlation_id: CorrelationId = None,
     ) -> CommandAccepted | Response:
         _require_own_call(access, call_id)
-        command = task.build(body, call_id, expected_version(if_match))
-        return run(
-            access,
-            request,
-            command,
-            body=body,
-            idempotency_key=idempotency_key,
-            correlation_id=correlation_id,
-        )
+        command = task.build(body, call_id, expected_version(request))
+        return run(access, request, command, body=body)
 
     signature = inspect.signature(endpoint)
     endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
@@ -80,4 +63,5 @@ for _task in TASKS:
         response_model=CommandAccepted,
         responses=TASK_PROBLEMS,
         summary=_task.summary,
+        openapi_extra=documented(*TASK_HEADERS),
     )

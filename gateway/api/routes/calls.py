@@ -20,7 +20,7 @@ from gateway.api.freshness import (
 from gateway.api.models.calls import SubmitCallBody
 from gateway.api.paging import After, Limit, link_next, page_size
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, Problem
-from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
+from gateway.api.writes import WRITE_HEADERS, CommandAccepted, documented, run
 from projections.read_models.call_detail import queries as detail
 from projections.read_models.call_queue import queries as queue
 
@@ -39,14 +39,13 @@ class CallPage(BaseModel):
     status_code=201,
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Submit a wish, RFC, incident or service request (providers also raise risks)",
 )
 async def submit_call(
     access: Tenant,
     body: SubmitCallBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     requester = body.requester or access.actor
     if access.own_calls_only:
@@ -70,8 +69,6 @@ async def submit_call(
         request,
         command,
         body=body,
-        idempotency_key=idempotency_key,
-        correlation_id=correlation_id,
         status=201,
         location=CALL_LOCATION,
     )

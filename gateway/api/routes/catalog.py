@@ -17,7 +17,7 @@ from gateway.api.freshness import (
 from gateway.api.models import admin as m
 from gateway.api.paging import After, Limit, Page, decode_cursor, keyset_page, page_size
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS
-from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
+from gateway.api.writes import WRITE_HEADERS, CommandAccepted, documented, run
 from projections.read_models.catalog import queries
 
 router = APIRouter(prefix="/t/{tenant}/services", tags=["services"], responses=COMMON_PROBLEMS)
@@ -82,14 +82,13 @@ def get_service(
     status_code=201,
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Register a service in the catalog",
 )
 async def register_service(
     access: Tenant,
     body: m.RegisterServiceBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     spec = body.specification
     command = RegisterService(
@@ -108,8 +107,6 @@ async def register_service(
         request,
         command,
         body=body,
-        idempotency_key=idempotency_key,
-        correlation_id=correlation_id,
         status=201,
         location="/t/{tenant}/services/{id}",
     )
@@ -120,6 +117,7 @@ async def register_service(
     operation_id="retireService",
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Retire a service",
 )
 async def retire_service(
@@ -127,8 +125,6 @@ async def retire_service(
     service_id: UUID,
     body: m.RetireServiceBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     command = RetireService(service_id=service_id, reason=body.reason)
     return run(
@@ -136,6 +132,4 @@ async def retire_service(
         request,
         command,
         body=body,
-        idempotency_key=idempotency_key,
-        correlation_id=correlation_id,
     )

@@ -11,7 +11,7 @@ from domain.patterns import ClassificationScheme, Effect, Impact, Likelihood, Ur
 from gateway.api.access import Tenant
 from gateway.api.models import admin as m
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, Problem
-from gateway.api.writes import CommandAccepted, CorrelationId, IdempotencyKey, run
+from gateway.api.writes import WRITE_HEADERS, CommandAccepted, documented, run
 
 router = APIRouter(
     prefix="/t/{tenant}/organization", tags=["organization"], responses=COMMON_PROBLEMS
@@ -58,40 +58,21 @@ def get_organization(access: Tenant, response: Response) -> Organization:
     )
 
 
-def _write(
-    access: Tenant,
-    request: Request,
-    command: object,
-    body: Any,
-    key: str | None,
-    correlation: UUID | None,
-) -> CommandAccepted | Response:
-    return run(
-        access,
-        request,
-        command,
-        body=body,
-        idempotency_key=key,
-        correlation_id=correlation,
-    )
-
-
 @router.post(
     "/teams",
     operation_id="addTeam",
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Add a team (internal, or an external supplier)",
 )
 async def add_team(
     access: Tenant,
     body: m.AddTeamBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     command = AddTeam(code=body.code, name=body.name, kind=body.kind)
-    return _write(access, request, command, body, idempotency_key, correlation_id)
+    return run(access, request, command, body=body)
 
 
 @router.post(
@@ -99,17 +80,16 @@ async def add_team(
     operation_id="assignProfile",
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Give a person a USM profile in this organization",
 )
 async def assign_profile(
     access: Tenant,
     body: m.AssignProfileBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     command = AssignProfile(person=body.person, profile=body.profile)
-    return _write(access, request, command, body, idempotency_key, correlation_id)
+    return run(access, request, command, body=body)
 
 
 @router.post(
@@ -117,14 +97,13 @@ async def assign_profile(
     operation_id="publishClassificationScheme",
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Publish the next version of the classification scheme",
 )
 async def publish_scheme(
     access: Tenant,
     body: m.ClassificationSchemeBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     current = access.app.organization().scheme
     scheme = ClassificationScheme(
@@ -134,7 +113,7 @@ async def publish_scheme(
         risk_matrix=_risks(body) if body.risk_matrix else current.risk_matrix,
     )
     command = PublishClassificationScheme(scheme=scheme)
-    return _write(access, request, command, body, idempotency_key, correlation_id)
+    return run(access, request, command, body=body)
 
 
 def _priorities(body: m.ClassificationSchemeBody) -> dict[tuple[Impact, Urgency], str]:
@@ -160,14 +139,13 @@ def _risks(body: m.ClassificationSchemeBody) -> dict[tuple[Effect, Likelihood], 
     operation_id="setReportingConsent",
     response_model=CommandAccepted,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(*WRITE_HEADERS),
     summary="Consent (or not) to cross-organization reporting, as an event",
 )
 async def set_reporting_consent(
     access: Tenant,
     body: m.ReportingConsentBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
-    correlation_id: CorrelationId = None,
 ) -> CommandAccepted | Response:
     command = SetReportingConsent(consent=body.consent)
-    return _write(access, request, command, body, idempotency_key, correlation_id)
+    return run(access, request, command, body=body)

@@ -15,7 +15,7 @@ from gateway.api.access import Anyone, Platform, runtime_of
 from gateway.api.models.admin import CreateTenantBody
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS
 from gateway.api.runtime import GatewayRuntime
-from gateway.api.writes import IdempotencyKey, once
+from gateway.api.writes import IDEMPOTENCY_KEY, documented, once
 from tenants.errors import TenantAlreadyExistsError
 from tenants.registry import TenantRecord
 from tenants.tracing import current_traceparent
@@ -37,13 +37,13 @@ class TenantOut(BaseModel):
     status_code=201,
     response_model=TenantOut,
     responses=WRITE_PROBLEMS,
+    openapi_extra=documented(IDEMPOTENCY_KEY),
     summary="Create a tenant (a service organization) while the platform keeps running",
 )
 def create_tenant(
     principal: Platform,
     body: CreateTenantBody,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
 ) -> TenantOut | Response:
     runtime = runtime_of(request)
 
@@ -68,7 +68,7 @@ def create_tenant(
         )
 
     scope = f"platform/{principal.subject}"
-    return once(runtime, request, body, scope, idempotency_key, create)
+    return once(runtime, request, body, scope, create)
 
 
 def _register(

@@ -106,6 +106,29 @@ def test_an_idempotency_key_reused_for_another_body_or_too_long_is_refused(
     assert log_head(api, tenant) == head
 
 
+def test_a_bad_correlation_id_or_if_match_header_is_a_422_naming_the_header(
+    api: TestClient, seed_tenant: Seed
+) -> None:
+    tenant = seed_tenant()
+    call = submit_incident(api, tenant, "operator")
+    head = log_head(api, tenant)
+    operator = tenant.as_role("operator")
+
+    not_uuid = api.post(
+        calls_url(tenant), headers={**operator, "Correlation-Id": "w4-run"}, json=incident(tenant)
+    )
+    too_long = api.post(
+        f"{calls_url(tenant)}/{call['id']}/accept",
+        headers={**operator, "If-Match": '"' + "1" * 30 + '"'},
+        json={},
+    )
+
+    for answer, header in ((not_uuid, "Correlation-Id"), (too_long, "If-Match")):
+        problem = assert_problem(answer, 422, "validation-failed")
+        assert [e["pointer"] for e in problem["errors"]] == [f"/header/{header}"]
+    assert log_head(api, tenant) == head
+
+
 def test_a_refused_command_keeps_no_answer_so_a_retry_with_its_key_runs(
     api: TestClient, seed_tenant: Seed
 ) -> None:
