@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
     InterfaceError,
     Notification,
     OperationalError,
+    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -29,6 +30,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import RawCursor
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -80,6 +82,15 @@ def _create_insert_function(recorder: PostgresApplicationRecorder, *, single: bo
     )
 
 
+class TableLockTimeoutError(PersistenceError):
+    """A save waited the lock timeout for its tenant's table and gave up.
+
+    Not an ``OperationalError``, so the recorder does not retry it: ten more waits of the
+    lock timeout would hold the caller (a gateway worker runs one command at a time) for
+    minutes. The caller may retry later.
+    """
+
+
 class TenantApplicationRecorder(PostgresApplicationRecorder):
     """Saves a tenant's events through its own table's insert function."""
 
@@ -125,6 +136,14 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_through_function(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        try:
+            return self._insert_once(stored_events)
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise TableLockTimeoutError(str(error)) from error
+            raise
+
+    def _insert_once(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         query, params = (
             (self._insert_one, _columns_of(stored_events[0]))
             if len(stored_events) == 1

@@ -22,6 +22,7 @@ from starlette.routing import compile_path
 
 from domain.shared import DomainError
 from tenants.errors import TenantError
+from tenants.recorders import TableLockTimeoutError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://fundament.dev/problems/"
@@ -272,5 +273,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TenantError, on_domain)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(StoreOperationalError, on_store_unavailable)
+    app.add_exception_handler(TableLockTimeoutError, on_store_unavailable)
     app.add_exception_handler(StoreInterfaceError, on_store_unavailable)
     app.add_exception_handler(Exception, on_unexpected)
