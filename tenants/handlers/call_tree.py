@@ -1,6 +1,6 @@
 """Handlers for the generic call skeleton: intake, forks, review, MIR, evaluation, closure."""
 
-import secrets
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from domain.calls import TRACKING_PREFIXES, ChangeCall, MonitoringSignal, ServiceRequestCall
@@ -36,10 +36,18 @@ if TYPE_CHECKING:
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_tracking_number(call_type: CallType) -> str:
-    """A fresh tracking number; 50 random bits make a clash within a tenant very unlikely,
-    and the call id derived from it turns any clash into a detected conflict."""
-    token = "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+def tracking_number(call_type: CallType, meta: EventMeta, index: int = 0) -> str:
+    """The tracking number of the ``index``-th call a command creates.
+
+    50 bits of a hash of the command's id: a clash within a tenant is very unlikely, and the
+    call id derived from the number turns any clash into a detected conflict. Because the
+    number follows from the command, running the same command twice (an idempotent request
+    retried after its first answer was lost) names the same call, and the second save is
+    refused instead of creating the incident again.
+    """
+    digest = hashlib.sha256(f"{meta.causation_id}/{index}".encode()).digest()
+    bits = int.from_bytes(digest[:8], "big") >> 14
+    token = "".join(_CROCKFORD[(bits >> shift) & 31] for shift in range(45, -1, -5))
     return f"{TRACKING_PREFIXES[call_type]}-{token}"
 
 
@@ -48,7 +56,7 @@ def submit(desk: "ServiceDesk", cmd: SubmitCall, meta: EventMeta) -> list[Any]:
     call = submit_call(
         meta,
         cmd.call_type,
-        cmd.tracking_number or new_tracking_number(cmd.call_type),
+        cmd.tracking_number or tracking_number(cmd.call_type, meta),
         cmd.summary,
         cmd.requester,
         cmd.customer,
@@ -83,7 +91,7 @@ def classify(desk: "ServiceDesk", cmd: ClassifyCall, meta: EventMeta) -> list[An
 def fork_handler(desk: "ServiceDesk", cmd: ForkCall, meta: EventMeta) -> list[Any]:
     parent = load_call(desk, cmd)
     child_type = CallType.for_process(cmd.target)
-    child = fork(parent, meta, cmd.target, new_tracking_number(child_type), cmd.summary)
+    child = fork(parent, meta, cmd.target, tracking_number(child_type, meta), cmd.summary)
     return [parent, child]
 
 
@@ -120,7 +128,7 @@ def log_monitoring_event(
         raised = submit_call(
             meta,
             call_type,
-            new_tracking_number(call_type),
+            tracking_number(call_type, meta),
             cmd.observation,
             meta.actor,
             request.customer,
@@ -137,7 +145,10 @@ def log_monitoring_event(
 
 def evaluate(desk: "ServiceDesk", cmd: EvaluateCall, meta: EventMeta) -> list[Any]:
     call = load_call(desk, cmd)
-    numbers = [new_tracking_number(CallType.RISK) for _ in cmd.evaluation.improvements]
+    numbers = [
+        tracking_number(CallType.RISK, meta, index)
+        for index, _ in enumerate(cmd.evaluation.improvements)
+    ]
     risks = evaluate_call(call, meta, cmd.evaluation, numbers)
     return [call, *risks]
 
