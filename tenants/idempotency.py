@@ -87,6 +87,9 @@ class Reservation:
     key: str
     response: StoredResponse | None = None
     token: str | None = None  # set for "new" only: proves ownership to complete/release
+    # "new" in place of an earlier request that never completed nor released its key: that
+    # request may have stored its result before its answer was lost.
+    resumed: bool = False
 
 
 class _Cursor(Protocol):
@@ -136,7 +139,8 @@ class IdempotencyStore:
                 kind = self._classify(row, fingerprint, now_us)
                 if kind == "take_over":
                     run(self._db.sql(_TAKE_OVER), (fingerprint, token, now_us, scope, key))
-                    return Reservation("new", scope, key, token=token)
+                    resumed = row["status"] is None
+                    return Reservation("new", scope, key, token=token, resumed=resumed)
                 response = _response_of(row) if kind == "replay" else None
                 return Reservation(kind, scope, key, response=response)
         raise RuntimeError(f"idempotency key {key!r} kept vanishing while being reserved")

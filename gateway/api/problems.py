@@ -103,7 +103,10 @@ _WHEN = {
     401: "no bearer token, or one that does not verify",
     403: "your roles do not allow this",
     404: "no such tenant (or none you can access), or no such record",
-    409: "refused in the record's current state, or the same Idempotency-Key is still running",
+    409: (
+        "refused in the record's current state, or the same Idempotency-Key is still running"
+        " or may already have run"
+    ),
     412: "If-Match names an older version of the call",
     413: "the request body is too large",
     422: "the request is not acceptable; errors[].pointer names each field",

@@ -2,7 +2,11 @@
 
 ``Idempotency-Key``: the first request with a key runs and its answer is kept (24 h); a retry
 with the same key and the same body gets that answer again without running anything; the same
-key with another body is refused (422); a retry while the first still runs gets 409.
+key with another body is refused (422); a retry while the first still runs gets 409. When the
+first request's events were stored but its answer was lost (the database failed in between),
+a retry after the pending timeout does not run the command twice: the command id, and with it
+the ids of the calls it creates, follow from the key, so the rerun collides with what was
+stored and gets 409 ``idempotent-request-may-have-run``.
 ``If-Match: "<version>"`` makes a call task refuse to act on a call that changed meanwhile (412).
 
 The write routes are coroutines that call :func:`run` directly, so a command runs on the
@@ -30,6 +34,7 @@ from domain.shared import CommandContext
 from gateway.api.access import TenantAccess
 from gateway.api.problems import Problem
 from gateway.api.runtime import GatewayRuntime
+from tenants.errors import ConcurrencyConflictError
 from tenants.idempotency import StoredResponse
 from tenants.service_desk import CommandResult
 from tenants.tracing import current_traceparent
@@ -186,6 +191,11 @@ def once(
         )
     try:
         answer = execute(uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}"))
+    except ConcurrencyConflictError:
+        store.release(reservation)
+        if reservation.resumed:
+            raise _possibly_ran_before() from None
+        raise
     except BaseException:
         store.release(reservation)
         raise
@@ -196,6 +206,18 @@ def once(
     )
     store.complete(reservation, stored)
     return answer
+
+
+def _possibly_ran_before() -> Problem:
+    # The command id follows from the key, and so do the ids of the records it creates: a
+    # rerun of a command that was stored collides with what it stored.
+    return Problem(
+        409,
+        "idempotent-request-may-have-run",
+        "an earlier request with this Idempotency-Key ended without an answer, and this"
+        " retry collides with what is stored now: that request was probably stored."
+        " Nothing new was stored; look the record up before sending a new request",
+    )
 
 
 def _execute(

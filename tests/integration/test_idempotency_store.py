@@ -95,6 +95,8 @@ def test_an_abandoned_reservation_is_taken_over_and_its_old_holder_loses_it(
     assert store.reserve(scope, "key-1", "fp-b", T0 + PENDING_TIMEOUT).kind == "mismatch"
     taken_over = store.reserve(scope, "key-1", "fp-a", T0 + PENDING_TIMEOUT)
     assert taken_over.kind == "new"
+    assert taken_over.resumed  # the abandoned request may have stored its result
+    assert not abandoned.resumed
 
     assert not store.release(abandoned)
     assert not store.complete(abandoned, StoredResponse(200, {}, b"stale"))
@@ -110,6 +112,7 @@ def test_expired_keys_count_as_absent(store: IdempotencyStore, scope: str) -> No
     )
     renewed = store.reserve(scope, "key-1", "fp-b", T0 + TTL)
     assert renewed.kind == "new"
+    assert not renewed.resumed  # its request completed; this is a new one
     assert store.reserve(scope, "key-1", "fp-b", T0 + TTL).kind == "in_progress"
 
 
