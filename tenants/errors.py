@@ -1,5 +1,7 @@
 """Errors raised by the tenant registry and runtime."""
 
+from eventsourcing.persistence import PersistenceError
+
 
 class TenantError(Exception):
     """A tenant operation failed; ``message`` says why in plain words."""
@@ -53,3 +55,12 @@ class ConcurrencyConflictError(TenantError):
     """Another writer saved the same aggregate first; nothing of this command was stored."""
 
     code = "concurrency-conflict"
+
+
+class TableLockTimeoutError(PersistenceError):
+    """A save waited the lock timeout for its tenant's table and gave up.
+
+    Not an ``OperationalError``, so the recorder does not retry it: ten more waits of the
+    lock timeout would hold the caller (a gateway worker runs one command at a time) for
+    minutes. The caller may retry later.
+    """

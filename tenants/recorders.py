@@ -20,7 +20,6 @@ from eventsourcing.persistence import (
     InterfaceError,
     Notification,
     OperationalError,
-    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -33,6 +32,8 @@ from psycopg import RawCursor
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
+
+from tenants.errors import TableLockTimeoutError
 
 
 def _skip_schema_wide_function(recorder: PostgresApplicationRecorder) -> None:
@@ -80,15 +81,6 @@ def _create_insert_function(recorder: PostgresApplicationRecorder, *, single: bo
         table=Identifier(recorder.events_table_name),
         channel=Identifier(recorder.channel_name),
     )
-
-
-class TableLockTimeoutError(PersistenceError):
-    """A save waited the lock timeout for its tenant's table and gave up.
-
-    Not an ``OperationalError``, so the recorder does not retry it: ten more waits of the
-    lock timeout would hold the caller (a gateway worker runs one command at a time) for
-    minutes. The caller may retry later.
-    """
 
 
 class TenantApplicationRecorder(PostgresApplicationRecorder):

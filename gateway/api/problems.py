@@ -21,8 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from domain.shared import DomainError
-from tenants.errors import TenantError
-from tenants.recorders import TableLockTimeoutError
+from tenants.errors import TableLockTimeoutError, TenantError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://fundament.dev/problems/"
