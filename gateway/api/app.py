@@ -15,8 +15,8 @@ from gateway.api.freshness import install_freshness_handler
 from gateway.api.middleware import BodySizeLimit
 from gateway.api.problems import (
     Problem,
+    answer_problem,
     install_problem_handlers,
-    problem_response,
     validation_problem,
 )
 from gateway.api.routes import call_tasks, calls, catalog, organization, platform, records
@@ -38,13 +38,7 @@ async def _validation_after_access(request: Request, error: Exception) -> Respon
         try:
             await authorize_before_body(request)
         except Problem as refused:
-            return problem_response(
-                refused.status,
-                refused.code,
-                refused.detail,
-                instance=request.url.path,
-                headers=refused.headers,
-            )
+            return answer_problem(request, refused)
     return validation_problem(request, error)
 
 

@@ -216,17 +216,22 @@ def validation_problem(request: Request, error: RequestValidationError) -> JSONR
     )
 
 
+def answer_problem(request: Request, problem: Problem) -> JSONResponse:
+    """The response for a raised :class:`Problem`."""
+    return problem_response(
+        problem.status,
+        problem.code,
+        problem.detail,
+        instance=request.url.path,
+        headers=problem.headers,
+        **problem.extensions,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, Problem)
-        return problem_response(
-            error.status,
-            error.code,
-            error.detail,
-            instance=request.url.path,
-            headers=error.headers,
-            **error.extensions,
-        )
+        return answer_problem(request, error)
 
     async def on_domain(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError | TenantError)
