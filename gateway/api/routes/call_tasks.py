@@ -13,12 +13,16 @@ from fastapi import APIRouter, Request, Response
 
 from domain.calls import Call
 from gateway.api.access import Tenant
+from gateway.api.lean_route import LeanRoute
 from gateway.api.models.tasks import TASKS, Task
 from gateway.api.problems import COMMON_PROBLEMS, TASK_PROBLEMS
 from gateway.api.writes import TASK_HEADERS, CommandAccepted, documented, expected_version, run
 
 router = APIRouter(
-    prefix="/t/{tenant}/calls/{call_id}", tags=["call tasks"], responses=COMMON_PROBLEMS
+    prefix="/t/{tenant}/calls/{call_id}",
+    tags=["call tasks"],
+    responses=COMMON_PROBLEMS,
+    route_class=LeanRoute,
 )
 
 

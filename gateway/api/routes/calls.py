@@ -17,6 +17,7 @@ from gateway.api.freshness import (
     fresh,
     wait_for_position,
 )
+from gateway.api.lean_route import LeanRoute
 from gateway.api.models.calls import SubmitCallBody
 from gateway.api.paging import After, Limit, link_next, page_size
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS, Problem
@@ -24,7 +25,9 @@ from gateway.api.writes import WRITE_HEADERS, CommandAccepted, documented, run
 from projections.read_models.call_detail import queries as detail
 from projections.read_models.call_queue import queries as queue
 
-router = APIRouter(prefix="/t/{tenant}/calls", tags=["calls"], responses=COMMON_PROBLEMS)
+router = APIRouter(
+    prefix="/t/{tenant}/calls", tags=["calls"], responses=COMMON_PROBLEMS, route_class=LeanRoute
+)
 CALL_LOCATION = "/t/{tenant}/calls/{id}"
 
 
