@@ -17,11 +17,13 @@ with FastAPI's own functions for each check, so answers and validation errors ar
 3. validate the endpoint's path parameters and body; all errors together are one 422;
 4. call the endpoint, which must answer with a ``Response`` of its own.
 
-The shape: dependencies that are coroutines taking only path parameters, the request and the
-response, with no dependencies of their own; no query, header or cookie parameters (the
-write headers are read by :mod:`gateway.api.writes`); at most one body parameter. A route of
-any other shape gets FastAPI's handler. Only the handler changes: path matching, exception
-handlers and the OpenAPI document are FastAPI's.
+The shape: a POST route; dependencies that are coroutines taking only path parameters, the
+request and the response, with no dependencies of their own; no query, header or cookie
+parameters (the write headers are read by :mod:`gateway.api.writes`); at most one body
+parameter. A route of
+any other shape gets FastAPI's handler. Exception handlers and the OpenAPI document stay
+FastAPI's; path matching too, after a check that turns a path away without a regular
+expression when it cannot match (``matches``: about 10 % of a stubbed request's CPU).
 """
 
 import email.message
@@ -29,7 +31,7 @@ import inspect
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from fastapi import Request, Response
@@ -39,6 +41,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -60,6 +64,19 @@ class _Plan:
 
 class LeanRoute(APIRoute):
     """An ``APIRoute`` answering through :func:`_lean_handler` when its shape allows."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Requests are matched against the routes one by one, and most of the routes on a
+        # path ask a regular expression in vain. A path that does not end in this route's
+        # last literal part (``/accept`` in ``/t/{tenant}/calls/{call_id}/accept``) cannot
+        # match it, so it is turned away without asking.
+        if not scope["path"].endswith(self._literal_tail):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+    @cached_property
+    def _literal_tail(self) -> str:
+        return self.path.rpartition("}")[2]
 
     def get_route_handler(self) -> Handler:
         plan = _plan_of(self.dependant, getattr(self, "_embed_body_fields", False))

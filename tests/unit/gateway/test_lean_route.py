@@ -148,3 +148,24 @@ def test_a_lean_endpoint_must_answer_with_a_response() -> None:
     client = TestClient(FastAPI(routes=router.routes))
     with pytest.raises(TypeError, match="must answer with a Response"):
         client.post("/t/acme/model")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", f"/t/acme/items/{ITEM}/write/"),  # redirected to the route without the slash
+        ("POST", f"/t/acme/items/{ITEM}/rewrite"),
+        ("POST", f"/t/acme/items/{ITEM}"),
+        ("POST", "/t/acme/write"),
+        ("GET", f"/t/acme/items/{ITEM}/write"),  # the path matches, the method does not: 405
+    ],
+)
+def test_paths_are_matched_as_fastapi_matches_them(method: str, path: str) -> None:
+    lean = LEAN.request(method, path, json={"title": "a"}, follow_redirects=False)
+    plain = PLAIN.request(method, path, json={"title": "a"}, follow_redirects=False)
+    assert (lean.status_code, lean.headers.get("location"), lean.text) == (
+        plain.status_code,
+        plain.headers.get("location"),
+        plain.text,
+    )
+    assert lean.status_code in (307, 404, 405)
