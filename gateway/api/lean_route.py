@@ -20,10 +20,10 @@ with FastAPI's own functions for each check, so answers and validation errors ar
 The shape: a POST route; dependencies that are coroutines taking only path parameters, the
 request and the response, with no dependencies of their own; no query, header or cookie
 parameters (the write headers are read by :mod:`gateway.api.writes`); at most one body
-parameter. A route of
-any other shape gets FastAPI's handler. Exception handlers and the OpenAPI document stay
-FastAPI's; path matching too, after a check that turns a path away without a regular
-expression when it cannot match (``matches``: about 10 % of a stubbed request's CPU).
+parameter. A route of any other shape gets FastAPI's handler. Exception handlers and the
+OpenAPI document stay FastAPI's; path matching too, after a check that turns a path away
+without a regular expression when it cannot match (``matches``: about 10 % of a stubbed
+request's CPU).
 """
 
 import email.message
