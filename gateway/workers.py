@@ -23,7 +23,8 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-APP = "gateway.api.app:create_app"
+from gateway.api.limits import SharedLimitState
+
 STARTUP_GRACE_SECONDS = 10.0
 STOP_SECONDS = 30.0
 BACKLOG = 2048
@@ -47,13 +48,17 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_one(host: str, port: int, options: dict[str, Any]) -> None:
-    """One worker: its own SO_REUSEPORT socket, the app built by its factory, uvicorn."""
+def serve_one(
+    host: str, port: int, options: dict[str, Any], shared_limits: SharedLimitState
+) -> None:
+    """One worker: its own SO_REUSEPORT socket, the app (limits shared with the others)."""
     import uvicorn
+
+    from gateway.api.app import create_app
 
     sock = listening_socket(host, port)
     sock.listen(BACKLOG)
-    config = uvicorn.Config(APP, factory=True, **options)
+    config = uvicorn.Config(create_app(shared_limits=shared_limits), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -70,6 +75,7 @@ class Supervisor:
         self._args = (host, port, options)
         self._count = count
         self._context = multiprocessing.get_context("spawn")
+        self._shared_limits = SharedLimitState.create(self._context)
         self._stopping = threading.Event()
         self._workers: list[_Worker] = []
 
@@ -90,7 +96,9 @@ class Supervisor:
         self._stopping.set()
 
     def _start(self) -> _Worker:
-        process = self._context.Process(target=serve_one, args=self._args, name="fundament-api")
+        process = self._context.Process(
+            target=serve_one, args=(*self._args, self._shared_limits), name="fundament-api"
+        )
         process.start()
         return _Worker(process)
 

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 
 from gateway.api.access import authorize_before_body, document_bearer_auth
 from gateway.api.freshness import install_freshness_handler
+from gateway.api.limits import SharedLimitState
 from gateway.api.middleware import BodySizeLimit
 from gateway.api.problems import (
     Problem,
@@ -42,14 +43,22 @@ async def _validation_after_access(request: Request, error: Exception) -> Respon
     return validation_problem(request, error)
 
 
-def create_app(settings: GatewaySettings | None = None, clock: Clock = utc_now) -> FastAPI:
-    """The gateway app for ``settings`` (read from the environment when omitted)."""
+def create_app(
+    settings: GatewaySettings | None = None,
+    clock: Clock = utc_now,
+    shared_limits: SharedLimitState | None = None,
+) -> FastAPI:
+    """The gateway app for ``settings`` (read from the environment when omitted).
+
+    ``shared_limits``: rate-limit counters shared with the other worker processes of
+    ``fundament serve --workers N``; without them the limits count in this process.
+    """
     settings = settings or GatewaySettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_tracing(settings.otel_exporter, "fundament-gateway", settings.otel_endpoint)
-        runtime = GatewayRuntime(settings, clock)
+        runtime = GatewayRuntime(settings, clock, shared_limits)
         app.state.runtime = runtime
         try:
             yield

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gateway.api.limits import RateLimits
+from gateway.api.limits import RateLimits, SharedLimitState
 from gateway.api.settings import GatewaySettings
 from gateway.api.tokens import TokenVerifier
 from projections.embedded import InProcessDelivery
@@ -31,11 +31,18 @@ def utc_now() -> datetime:
 
 
 class GatewayRuntime:
-    def __init__(self, settings: GatewaySettings, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        clock: Clock = utc_now,
+        shared_limits: SharedLimitState | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.verifier = TokenVerifier(settings)
-        self.limits = RateLimits(settings.tenant_rate_limit, settings.client_rate_limit)
+        self.limits = RateLimits(
+            settings.tenant_rate_limit, settings.client_rate_limit, shared=shared_limits
+        )
         self.stores = TenantStores.open(settings.storage, ServiceDesk)
         self.queries: ReadStore = open_query_store(settings.storage, settings.flow.read_schema)
         # Creates the read models' tables if no projector has yet, so a query never fails

@@ -19,6 +19,7 @@ from tests.integration.gateway.test_serve import FUNDAMENT, cli_env, fundament, 
 from tests.support.broker import free_port
 
 CONNECTIONS = 24
+CLIENT_LIMIT = 10
 
 
 def children_of(parent: int) -> set[int]:
@@ -70,13 +71,28 @@ def workers_holding(connections: list[socket.socket], port: int, workers: set[in
     return holders
 
 
+def read_status(conn: socket.socket) -> int:
+    """Read one whole answer (head and Content-Length body) and return its status."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += conn.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        int(v) for n, _, v in (h.partition(":") for h in lines) if n.lower() == "content-length"
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+    return int(lines[0].split(" ", 2)[1])
+
+
 def open_connections(port: int, count: int) -> list[socket.socket]:
     """``count`` keep-alive connections, each with one answered request (so accepted)."""
     connections = []
     for _ in range(count):
         conn = socket.create_connection(("127.0.0.1", port), timeout=10)
         conn.sendall(b"GET /patterns/workflows HTTP/1.1\r\nHost: test\r\n\r\n")
-        assert conn.recv(65536).startswith(b"HTTP/1.1 401")
+        assert read_status(conn) == 401
         connections.append(conn)
     return connections
 
@@ -108,7 +124,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = free_port()
     server = subprocess.Popen(
         [FUNDAMENT, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=cli_env(tmp_path / "data"),
+        env=cli_env(tmp_path / "data", FUNDAMENT_CLIENT_RATE_LIMIT=f"{CLIENT_LIMIT}/hour"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -149,6 +165,36 @@ def test_connections_spread_over_both_workers_and_sigterm_stops_them_all(
     assert output.count("Application shutdown complete") == 2, output
     assert "Traceback" not in output
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def status_of_request(conn: socket.socket, token: str) -> int:
+    conn.sendall(
+        b"GET /patterns/workflows HTTP/1.1\r\nHost: test\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    return read_status(conn)
+
+
+def test_the_workers_enforce_one_rate_limit_between_them(
+    two_workers: tuple[subprocess.Popen[str], int], tmp_path: Path
+) -> None:
+    server, port = two_workers
+    workers = wait_for_workers(server.pid, 2)
+    issued = fundament(
+        "token", "--sub", "busy-client", "--tenant", "acme:auditor", env=cli_env(tmp_path / "data")
+    )
+    assert issued.returncode == 0, issued.stderr
+    connections = open_connections(port, CONNECTIONS)
+    try:
+        assert workers_holding(connections, port, workers) == workers
+        statuses = [status_of_request(conn, issued.stdout.strip()) for conn in connections]
+    finally:
+        for conn in connections:
+            conn.close()
+
+    # Counted per worker, both workers would each let CLIENT_LIMIT through.
+    assert statuses[:CLIENT_LIMIT] == [200] * CLIENT_LIMIT
+    assert statuses[CLIENT_LIMIT:] == [429] * (CONNECTIONS - CLIENT_LIMIT)
 
 
 def test_a_worker_that_dies_is_replaced(two_workers: tuple[subprocess.Popen[str], int]) -> None:
