@@ -102,7 +102,7 @@ def _plan_of(dependant: Dependant, embed_body_fields: bool) -> _Plan | None:
 def _is_simple(dependant: Dependant) -> bool:
     return (
         dependant.call is not None
-        and _is_coroutine(dependant.call)
+        and inspect.iscoroutinefunction(dependant.call)
         and not dependant.query_params
         and not dependant.header_params
         and not dependant.cookie_params
@@ -113,10 +113,6 @@ def _is_simple(dependant: Dependant) -> bool:
     )
 
 
-def _is_coroutine(call: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(call)
-
-
 def _lean_handler(plan: _Plan) -> Handler:
     dependant, endpoint = plan.dependant, plan.endpoint
 
@@ -124,13 +120,14 @@ def _lean_handler(plan: _Plan) -> Handler:
         body = await _json_body(request) if dependant.body_params else PydanticUndefined
         values: dict[str, Any] = {}
         errors: list[Any] = []
+        response = _blank_response()  # one per request, shared, as FastAPI does
         for dependency in plan.dependencies:
             needs = dependency.dependant
             arguments, refused = request_params_to_args(needs.path_params, request.path_params)
             if refused:
                 errors.extend(refused)
                 continue
-            _add_request(needs, arguments, request)
+            _add_request(needs, arguments, request, response)
             values[dependency.name] = await dependency.call(**arguments)
         path_values, path_errors = request_params_to_args(
             dependant.path_params, request.path_params
@@ -145,20 +142,22 @@ def _lean_handler(plan: _Plan) -> Handler:
             errors.extend(body_errors)
         if errors:
             raise RequestValidationError(errors, body=None if body is PydanticUndefined else body)
-        _add_request(dependant, values, request)
-        response = await endpoint(**values)
-        if not isinstance(response, Response):
+        _add_request(dependant, values, request, response)
+        answer = await endpoint(**values)
+        if not isinstance(answer, Response):
             raise TypeError(f"{endpoint.__name__} must answer with a Response of its own")
-        return response
+        return answer
 
     return handle
 
 
-def _add_request(dependant: Dependant, arguments: dict[str, Any], request: Request) -> None:
+def _add_request(
+    dependant: Dependant, arguments: dict[str, Any], request: Request, response: Response
+) -> None:
     if dependant.request_param_name is not None:
         arguments[dependant.request_param_name] = request
     if dependant.response_param_name is not None:
-        arguments[dependant.response_param_name] = _blank_response()
+        arguments[dependant.response_param_name] = response
 
 
 def _blank_response() -> Response:
