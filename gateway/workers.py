@@ -6,7 +6,9 @@ two workers here. Keep-alive clients then pin the whole load on one process whil
 others idle. Here every worker binds the address with ``SO_REUSEPORT``, and the kernel deals
 new connections out across the workers by a hash of each connection's addresses.
 
-The supervisor restarts a worker that dies after it has served a while. A worker that dies
+The supervisor creates the rate-limit counters in shared memory and hands them to every
+worker, so a limit holds for all of them together. It restarts a worker that dies after it
+has served a while. A worker that dies
 within its first seconds is a start-up fault, not a crash: the supervisor then stops the
 others and exits non-zero, so the host's supervisor sees it. SIGINT and SIGTERM stop the
 workers gracefully.
