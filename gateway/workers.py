@@ -8,10 +8,9 @@ new connections out across the workers by a hash of each connection's addresses.
 
 The supervisor creates the rate-limit counters in shared memory and hands them to every
 worker, so a limit holds for all of them together. It restarts a worker that dies after it
-has served a while. A worker that dies
-within its first seconds is a start-up fault, not a crash: the supervisor then stops the
-others and exits non-zero, so the host's supervisor sees it. SIGINT and SIGTERM stop the
-workers gracefully.
+has served a while. A worker that dies within its first seconds is a start-up fault, not a
+crash: the supervisor then stops the others and exits non-zero, so the host's supervisor
+sees it. SIGINT and SIGTERM stop the workers gracefully.
 """
 
 import gc
