@@ -55,33 +55,6 @@ class AgreementDetail:
     history: tuple[StatusChange, ...]
 
 
-def agreements_of_customer(
-    store: ReadStore, tenant: str, customer: str, *, status: AgreementStatus | str | None = None
-) -> list[AgreementRow]:
-    """The agreements the tenant has with ``customer`` (optionally in one status), by code."""
-    where, params = "a.tenant = %s AND a.customer = %s", [tenant, customer]
-    if status is not None:
-        where, params = f"{where} AND a.status = %s", [*params, str(status)]
-    with store.transaction() as tx:
-        return _select(tx, tenant, f"FROM rm_agreements a WHERE {where}", params)
-
-
-def agreements_for_service(
-    store: ReadStore, tenant: str, service_id: str, *, in_force_only: bool = False
-) -> list[AgreementRow]:
-    """The agreements covering a service (optionally only those in force), by code."""
-    where = "a.tenant = %s AND s.service_id = %s"
-    params: list[Any] = [tenant, service_id]
-    if in_force_only:
-        where, params = f"{where} AND a.status = %s", [*params, AgreementStatus.IN_FORCE.value]
-    source = (
-        "FROM rm_agreements a JOIN rm_agreement_services s"
-        " ON s.tenant = a.tenant AND s.agreement_id = a.agreement_id"
-    )
-    with store.transaction() as tx:
-        return _select(tx, tenant, f"{source} WHERE {where}", params)
-
-
 def agreements_page(
     store: ReadStore,
     tenant: str,

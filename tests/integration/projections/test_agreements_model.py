@@ -36,7 +36,7 @@ def test_an_agreed_wish_shows_its_sa_per_customer_and_its_ola_uc_per_service(
     _feed(stores, read_store).catch_up(tenant.slug)
     sid = str(service_id(tenant.slug, tenant.services[0].code))
 
-    [sa] = queries.agreements_of_customer(read_store, tenant.slug, tenant.customer)
+    [sa] = queries.agreements_page(read_store, tenant.slug, customer=tenant.customer)
     assert (sa.code, sa.kind, sa.provider, sa.status) == (
         f"SA-{tenant.services[0].code}",
         "SA",
@@ -47,9 +47,9 @@ def test_an_agreed_wish_shows_its_sa_per_customer_and_its_ola_uc_per_service(
     assert sa.handling_targets == encode_targets(TARGETS)
     assert sa.service_ids == (sid,)
     assert sa.in_force_from is not None and sa.in_force_until is None
-    underpinning = queries.agreements_of_customer(read_store, tenant.slug, tenant.slug)
+    underpinning = queries.agreements_page(read_store, tenant.slug, customer=tenant.slug)
     assert [a.code for a in underpinning] == sorted(_underpinning_codes(tenant))
-    covering = queries.agreements_for_service(read_store, tenant.slug, sid, in_force_only=True)
+    covering = queries.agreements_page(read_store, tenant.slug, service_id=sid, status="in force")
     assert sorted(a.code for a in covering) == sorted([sa.code, *_underpinning_codes(tenant)])
     assert {a.wish_call_id for a in covering} == {sa.wish_call_id}
     assert dead_letters(read_store) == []
@@ -61,7 +61,7 @@ def test_the_status_history_follows_the_lifecycle_with_the_wish_and_event_times(
     tenant, desk = seeded()
     agree_first_service(desk, tenant)
     _feed(stores, read_store).catch_up(tenant.slug)
-    [sa] = queries.agreements_of_customer(read_store, tenant.slug, tenant.customer)
+    [sa] = queries.agreements_page(read_store, tenant.slug, customer=tenant.customer)
 
     detail = queries.agreement(read_store, tenant.slug, sa.agreement_id)
     assert detail is not None and detail.agreement == sa
@@ -86,11 +86,11 @@ def test_a_new_version_supersedes_the_sa_and_only_the_versions_in_force_cover_th
     feed.catch_up(tenant.slug)
     code, sid = tenant.services[0].code, str(service_id(tenant.slug, tenant.services[0].code))
 
-    [old] = queries.agreements_of_customer(
-        read_store, tenant.slug, tenant.customer, status="superseded"
+    [old] = queries.agreements_page(
+        read_store, tenant.slug, customer=tenant.customer, status="superseded"
     )
-    [new] = queries.agreements_of_customer(
-        read_store, tenant.slug, tenant.customer, status="in force"
+    [new] = queries.agreements_page(
+        read_store, tenant.slug, customer=tenant.customer, status="in force"
     )
     assert (old.code, new.code) == (f"SA-{code}", f"SA-{code}-v2")
     assert (old.superseded_by, new.supersedes) == (new.agreement_id, old.agreement_id)
@@ -103,10 +103,10 @@ def test_a_new_version_supersedes_the_sa_and_only_the_versions_in_force_cover_th
         ("in force", old.wish_call_id, "in force"),
         ("superseded", new.wish_call_id, f"superseded by {new.code}"),
     ]
-    in_force = queries.agreements_for_service(read_store, tenant.slug, sid, in_force_only=True)
+    in_force = queries.agreements_page(read_store, tenant.slug, service_id=sid, status="in force")
     expected = [new.code, *_underpinning_codes(tenant), *_underpinning_codes(tenant, "-v2")]
     assert sorted(a.code for a in in_force) == sorted(expected)
-    every = queries.agreements_for_service(read_store, tenant.slug, sid)
+    every = queries.agreements_page(read_store, tenant.slug, service_id=sid)
     assert sorted(a.code for a in every) == sorted([old.code, *expected])
     assert dead_letters(read_store) == []
 
