@@ -15,8 +15,9 @@ from domain.patterns import CallType
 from domain.shared import CommandContext
 from gateway.demo.deployment import TENANTS, DemoTenant
 from gateway.demo.scenario import agree_first_service, seed_tenant, service_id
+from tenants.receipts import CommandResult
 from tenants.runtime import TenantStores
-from tenants.service_desk import CommandResult, ServiceDesk
+from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
 
 BENCH_DB = "fundament_bench"

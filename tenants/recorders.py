@@ -34,6 +34,15 @@ from psycopg.rows import TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from tenants.errors import TableLockTimeoutError
+from tenants.receipts import (
+    POSTGRES_CREATE_RECEIPTS,
+    POSTGRES_INSERT_WITH_RECEIPT,
+    POSTGRES_SELECT_RECEIPT,
+    CommandResult,
+    Receipt,
+    ensure_table,
+    receipts_table_name,
+)
 
 
 def _skip_schema_wide_function(recorder: PostgresApplicationRecorder) -> None:
@@ -93,9 +102,11 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
         _skip_schema_wide_function(self)
         self.sql_create_statements.append(_create_insert_function(self, single=False))
         self.sql_create_statements.append(_create_insert_function(self, single=True))
+        self._receipts_ready = False
         names = {
             "schema": Identifier(datastore.schema),
             "table": Identifier(events_table_name),
+            "receipts": Identifier(receipts_table_name(events_table_name)),
             "many": Identifier(insert_function_name(events_table_name)),
             "one": Identifier(insert_function_name(events_table_name, single=True)),
         }
@@ -115,6 +126,12 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
         )
         self._insert_many = _render("SELECT * FROM {schema}.{many}($1, $2, $3, $4)", names)
         self._insert_one = _render("SELECT * FROM {schema}.{one}($1, $2, $3, $4)", names)
+        self._create_receipts = SQL(POSTGRES_CREATE_RECEIPTS).format(**names)
+        self.sql_create_statements.append(self._create_receipts)
+        receipted = POSTGRES_INSERT_WITH_RECEIPT
+        self._insert_many_receipted = _render(receipted.replace("{function}", "{many}"), names)
+        self._insert_one_receipted = _render(receipted.replace("{function}", "{one}"), names)
+        self._select_receipt = _render(POSTGRES_SELECT_RECEIPT, names)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -123,28 +140,68 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
         if not stored_events or kwargs.get("tracking") is not None:
             fallback: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return fallback
-        inserted: list[int] = self._insert_through_function(stored_events)
+        receipt: Receipt | None = kwargs.get("receipt")
+        if receipt is not None:
+            self._ensure_receipts()
+        inserted: list[int] = self._insert_through_function(stored_events, receipt)
         return inserted
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _insert_through_function(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+    def _insert_through_function(
+        self, stored_events: Sequence[StoredEvent], receipt: Receipt | None
+    ) -> list[int]:
         try:
-            return self._insert_once(stored_events)
+            return self._insert_once(stored_events, receipt)
         except OperationalError as error:
             if isinstance(error.__cause__, LockNotAvailable):
                 raise TableLockTimeoutError(str(error)) from error
             raise
 
-    def _insert_once(self, stored_events: Sequence[StoredEvent]) -> list[int]:
-        query, params = (
-            (self._insert_one, _columns_of(stored_events[0]))
-            if len(stored_events) == 1
-            else (self._insert_many, _arrays_of(stored_events))
+    def _insert_once(
+        self, stored_events: Sequence[StoredEvent], receipt: Receipt | None
+    ) -> list[int]:
+        single = len(stored_events) == 1
+        params: tuple[Any, ...] = (
+            _columns_of(stored_events[0]) if single else _arrays_of(stored_events)
         )
+        if receipt is None:
+            query = self._insert_one if single else self._insert_many
+        else:
+            query = self._insert_one_receipted if single else self._insert_many_receipted
+            params += (
+                receipt.command_id,
+                receipt.aggregate_id,
+                receipt.version,
+                list(receipt.touched_ids),
+            )
         # Connections are in autocommit mode: the one SELECT is the whole transaction.
         with self.datastore.get_connection() as conn, _raw_cursor(conn) as cursor:
             cursor.execute(query, params, prepare=True)
             return [int(row[0]) for row in cursor.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_receipt(self, command_id: UUID) -> CommandResult | None:
+        """What the command ``command_id`` stored, if it kept a receipt and was stored."""
+        self._ensure_receipts()
+        with self.datastore.get_connection() as conn, _raw_cursor(conn) as cursor:
+            cursor.execute(self._select_receipt, (command_id,), prepare=True)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        aggregate_id, version, notification_id, touched_ids = row
+        return CommandResult(aggregate_id, version, notification_id, tuple(touched_ids))
+
+    def _ensure_receipts(self) -> None:
+        # Tenants made before receipts existed open without DDL: create their table here.
+        if self._receipts_ready:
+            return
+
+        def create(statement: Composed) -> None:
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.execute(statement)
+
+        ensure_table(create, self._create_receipts)
+        self._receipts_ready = True
 
     def select_notifications(
         self,

@@ -3,7 +3,6 @@
 import pickle
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,22 +19,13 @@ from domain.shared import CommandContext
 from tenants import ownership, tracing
 from tenants.errors import ConcurrencyConflictError, RecordNotFoundError, StaleVersionError
 from tenants.handlers import handler_for
+from tenants.receipts import CommandResult, Receipt, ReceiptRecorder
 from tenants.transcodings import register_transcodings
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 _CALL_CREATED_TOPICS = [get_topic(cls.Submitted) for cls in CALL_CLASSES.values()]
 _AGREEMENT_CREATED_TOPICS = [get_topic(Agreement.Drafted)]
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command stored: the main aggregate's id and version, and its log position."""
-
-    aggregate_id: UUID
-    version: int
-    notification_id: int | None
-    touched_ids: tuple[UUID, ...]
 
 
 class ServiceDesk(Application[UUID]):
@@ -54,13 +44,19 @@ class ServiceDesk(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)
 
-    def execute(self, command: object, context: CommandContext) -> CommandResult:
+    def execute(
+        self, command: object, context: CommandContext, *, keep_receipt: bool = False
+    ) -> CommandResult:
         """Run one command; every aggregate it touched is saved in one transaction.
 
         It runs in a span, a child of the current span or else of the context's
         traceparent; its events carry that span's traceparent, so what the relay and the
-        projections do with them joins the same trace.
+        projections do with them joins the same trace. With ``keep_receipt`` the result is
+        also kept under the context's command id (see :meth:`receipt`), and a command id
+        that was stored before is refused as a conflict.
         """
+        if keep_receipt and not isinstance(self.recorder, ReceiptRecorder):
+            raise TypeError(f"{type(self.recorder).__name__} cannot keep command receipts")
         name = type(command).__name__
         parent = None if tracing.in_span() else context.traceparent
         attributes = {tracing.TENANT: self.tenant_id, tracing.COMMAND: name}
@@ -69,7 +65,8 @@ class ServiceDesk(Application[UUID]):
             with ownership.command_scope() as taken:
                 touched = handler_for(command)(self, command, meta)
                 created = [aggregate for aggregate in touched if _is_new(aggregate)]
-                recordings = self._store(touched)
+                receipt = _receipt_of(context, touched) if keep_receipt else None
+                recordings = self._store(touched, receipt)
             ownership.give_back(self.repository, [*taken, *created])
         main = touched[0]
         return CommandResult(
@@ -79,10 +76,17 @@ class ServiceDesk(Application[UUID]):
             tuple(aggregate.id for aggregate in touched),
         )
 
-    def _store(self, touched: list[Any]) -> list[Recording[UUID]]:
+    def receipt(self, command_id: UUID) -> CommandResult | None:
+        """What the command ``command_id`` stored, if it ran with ``keep_receipt``; None if
+        it was never stored (receipts commit with the events, so there is no in-between)."""
+        if not isinstance(self.recorder, ReceiptRecorder):
+            raise TypeError(f"{type(self.recorder).__name__} cannot keep command receipts")
+        return self.recorder.select_receipt(command_id)
+
+    def _store(self, touched: list[Any], receipt: Receipt | None) -> list[Recording[UUID]]:
         with tracing.span_in("store events", None) as span:
             try:
-                recordings = self.save(*touched)
+                recordings = self.save(*touched, receipt=receipt)
             except IntegrityError:
                 raise ConcurrencyConflictError(
                     "another command changed the same record at the same time; nothing was "
@@ -214,6 +218,11 @@ class ServiceDesk(Application[UUID]):
     def pending(self, *aggregates: Any) -> list[Any]:
         """Only the aggregates that have new events to save."""
         return [aggregate for aggregate in aggregates if aggregate.pending_events]
+
+
+def _receipt_of(context: CommandContext, touched: list[Any]) -> Receipt:
+    ids = tuple(aggregate.id for aggregate in touched)
+    return Receipt(context.command_id, touched[0].id, touched[0].version, ids)
 
 
 def _owned(kind: type[Aggregate]) -> bool:

@@ -11,6 +11,7 @@ BACKENDS: tuple[Backend, ...] = ("sqlite", "postgres")
 
 SHARED_POOL_FACTORY_TOPIC = "tenants.pool:SharedPoolFactory"
 SQLITE_MODULE_TOPIC = "eventsourcing.sqlite"
+SQLITE_RECORDER_TOPIC = "tenants.receipts:SQLiteReceiptRecorder"
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _T = TypeVar("_T")
@@ -107,7 +108,11 @@ class StorageSettings:
 
     def sqlite_env(self, path: Path) -> dict[str, str]:
         """The eventsourcing env for an application stored in the SQLite file ``path``."""
-        return {"PERSISTENCE_MODULE": SQLITE_MODULE_TOPIC, "SQLITE_DBNAME": str(path)}
+        return {
+            "PERSISTENCE_MODULE": SQLITE_MODULE_TOPIC,
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+            "SQLITE_DBNAME": str(path),
+        }
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:

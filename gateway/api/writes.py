@@ -2,11 +2,12 @@
 
 ``Idempotency-Key``: the first request with a key runs and its answer is kept (24 h); a retry
 with the same key and the same body gets that answer again without running anything; the same
-key with another body is refused (422); a retry while the first still runs gets 409. When the
-first request's events were stored but its answer was lost (the database failed in between),
-a retry after the pending timeout does not run the command twice: the command id, and with it
-the ids of the calls it creates, follow from the key, so the rerun collides with what was
-stored and gets 409 ``idempotent-request-may-have-run``.
+key with another body is refused (422); a retry while the first still runs gets 409. The
+command id follows from the key, and the command keeps a receipt under it in the same
+transaction as its events (``tenants.receipts``). So when the first request stored its events
+but its answer was lost (the process died, the database failed in between), a retry after the
+pending timeout finds the receipt and answers what the first request would have answered,
+without running the command again; and a command id can never be stored twice.
 ``If-Match: "<version>"`` makes a call task refuse to act on a call that changed meanwhile (412).
 
 The write routes are coroutines that call :func:`run` directly, so a command runs on the
@@ -23,7 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Request, Response
@@ -36,12 +37,17 @@ from gateway.api.problems import Problem
 from gateway.api.runtime import GatewayRuntime
 from tenants.errors import ConcurrencyConflictError
 from tenants.idempotency import StoredResponse
-from tenants.service_desk import CommandResult
+from tenants.receipts import CommandResult
 from tenants.tracing import current_traceparent
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 _IDEMPOTENCY_NAMESPACE = UUID("2f0d1a9c-6b43-4c8e-8a57-0e6f3c9d1b72")
 _REPLAYED_HEADERS = ("location", "etag", "fundament-position")
+
+# Runs the command under this id, keeping a receipt if asked; answers what it stored.
+Execute: TypeAlias = Callable[[UUID, bool], Response]
+# The answer a command stored under this id would have given; None if it never was stored.
+Recall: TypeAlias = Callable[[UUID], Response | None]
 
 
 class WriteHeader:
@@ -148,11 +154,17 @@ def run(
     scope = f"{access.tenant}/{access.actor}"
     correlation_id = CORRELATION_ID.read(request)
 
-    def execute(command_id: UUID) -> Response:
-        accepted = _execute(access, command, correlation_id, command_id)
-        return _answer(access, accepted, status, location)
+    def execute(command_id: UUID, keep_receipt: bool) -> Response:
+        context = _context(access, correlation_id, command_id)
+        result = access.app.execute(command, context, keep_receipt=keep_receipt)
+        access.runtime.written(access.tenant)
+        return _answer(access, result, status, location)
 
-    return once(access.runtime, request, body, scope, execute)
+    def recall(command_id: UUID) -> Response | None:
+        result = access.app.receipt(command_id)
+        return None if result is None else _answer(access, result, status, location)
+
+    return once(access.runtime, request, body, scope, execute, recall)
 
 
 def once(
@@ -160,12 +172,13 @@ def once(
     request: Request,
     body: BaseModel | None,
     scope: str,
-    execute: Callable[[UUID], Response],
+    execute: Execute,
+    recall: Recall,
 ) -> Response:
-    """``execute(command_id)`` at most once per ``scope`` and key; a retry gets its answer."""
+    """``execute`` at most once per ``scope`` and key; a retry gets the first answer."""
     idempotency_key: str | None = IDEMPOTENCY_KEY.read(request)
     if idempotency_key is None:
-        return execute(uuid4())
+        return execute(uuid4(), False)
     store = runtime.idempotency
     try:
         reservation = store.reserve(
@@ -189,13 +202,9 @@ def once(
             "a request with this Idempotency-Key is still running; retry shortly",
             headers={"Retry-After": "1"},
         )
+    command_id = uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}")
     try:
-        answer = execute(uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}"))
-    except ConcurrencyConflictError:
-        store.release(reservation)
-        if reservation.resumed:
-            raise _possibly_ran_before() from None
-        raise
+        answer = _run_or_recall(command_id, reservation.resumed, execute, recall)
     except BaseException:
         store.release(reservation)
         raise
@@ -208,32 +217,31 @@ def once(
     return answer
 
 
-def _possibly_ran_before() -> Problem:
-    # The command id follows from the key, and so do the ids of the records it creates: a
-    # rerun of a command that was stored collides with what it stored.
-    return Problem(
-        409,
-        "idempotent-request-may-have-run",
-        "an earlier request with this Idempotency-Key ended without an answer, and this"
-        " retry collides with what is stored now: that request was probably stored."
-        " Nothing new was stored; look the record up before sending a new request",
-    )
+def _run_or_recall(command_id: UUID, resumed: bool, execute: Execute, recall: Recall) -> Response:
+    # ``resumed``: an earlier request with this key ended without an answer, perhaps after
+    # storing its command.
+    recalled = recall(command_id) if resumed else None
+    if recalled is None:
+        try:
+            return execute(command_id, True)
+        except ConcurrencyConflictError:
+            # Stored meanwhile under this id: by that earlier request, still running, or by
+            # our own first attempt, whose commit outlived its connection.
+            recalled = recall(command_id)
+            if recalled is None:
+                raise
+    recalled.headers["Idempotent-Replayed"] = "true"
+    return recalled
 
 
-def _execute(
-    access: TenantAccess, command: object, correlation_id: UUID | None, command_id: UUID
-) -> CommandResult:
-    runtime = access.runtime
-    context = CommandContext(
+def _context(access: TenantAccess, correlation_id: UUID | None, command_id: UUID) -> CommandContext:
+    return CommandContext(
         actor=access.actor,
-        occurred_at=runtime.clock(),
+        occurred_at=access.runtime.clock(),
         correlation_id=correlation_id or uuid4(),
         command_id=command_id,
         traceparent=current_traceparent(),
     )
-    result = access.app.execute(command, context)
-    runtime.written(access.tenant)
-    return result
 
 
 def _answer(

@@ -38,7 +38,8 @@ from domain.commands import (
 from domain.patterns import CallType, Effect, Impact, Likelihood, Process, RiskKind, Urgency
 from domain.shared import CommandContext
 from domain.workflow import AgreementDraft, MirOperation
-from tenants.service_desk import CommandResult, ServiceDesk
+from tenants.receipts import CommandResult
+from tenants.service_desk import ServiceDesk
 
 
 @dataclass

@@ -16,7 +16,7 @@ from gateway.api.models.admin import CreateTenantBody
 from gateway.api.problems import COMMON_PROBLEMS, WRITE_PROBLEMS
 from gateway.api.runtime import GatewayRuntime
 from gateway.api.writes import IDEMPOTENCY_KEY, documented, once
-from tenants.errors import TenantAlreadyExistsError
+from tenants.errors import TenantAlreadyExistsError, UnknownTenantError
 from tenants.registry import TenantRecord
 from tenants.tracing import current_traceparent
 
@@ -47,28 +47,46 @@ def create_tenant(
 ) -> TenantOut | Response:
     runtime = runtime_of(request)
 
-    def create(command_id: UUID) -> Response:
+    def create(command_id: UUID, keep_receipt: bool) -> Response:
         now = runtime.clock()
         record = _register(runtime, body, principal.subject, now)
         context = CommandContext(principal.subject, now, uuid4(), command_id, current_traceparent())
-        runtime.stores.runtime.app(body.slug).execute(FoundOrganization(name=body.name), context)
+        app = runtime.stores.runtime.app(body.slug)
+        app.execute(FoundOrganization(name=body.name), context, keep_receipt=keep_receipt)
         runtime.written(body.slug)
-        created = TenantOut(
-            slug=record.slug,
-            name=record.name,
-            kind=record.kind,
-            registered_at=record.registered_at,
-            registered_by=record.actor,
-        )
-        return Response(
-            created.model_dump_json(),
-            201,
-            {"Location": f"/t/{body.slug}/organization"},
-            media_type="application/json",
-        )
+        return _created(record)
+
+    def recall(command_id: UUID) -> Response | None:
+        """The answer if this key's request founded the tenant's organization."""
+        try:
+            record = runtime.stores.registry.get(body.slug)
+        except UnknownTenantError:
+            return None
+        if runtime.stores.runtime.app(body.slug).receipt(command_id) is None:
+            return None
+        return _created(record)
 
     scope = f"platform/{principal.subject}"
-    return once(runtime, request, body, scope, create)
+    return once(runtime, request, body, scope, create, recall)
+
+
+def _tenant_out(record: TenantRecord) -> TenantOut:
+    return TenantOut(
+        slug=record.slug,
+        name=record.name,
+        kind=record.kind,
+        registered_at=record.registered_at,
+        registered_by=record.actor,
+    )
+
+
+def _created(record: TenantRecord) -> Response:
+    return Response(
+        _tenant_out(record).model_dump_json(),
+        201,
+        {"Location": f"/t/{record.slug}/organization"},
+        media_type="application/json",
+    )
 
 
 def _register(
@@ -95,16 +113,7 @@ def _register(
     summary="Every tenant of this platform",
 )
 def list_tenants(principal: Platform, request: Request) -> list[TenantOut]:
-    return [
-        TenantOut(
-            slug=r.slug,
-            name=r.name,
-            kind=r.kind,
-            registered_at=r.registered_at,
-            registered_by=r.actor,
-        )
-        for r in runtime_of(request).stores.registry.list()
-    ]
+    return [_tenant_out(record) for record in runtime_of(request).stores.registry.list()]
 
 
 @router.get(

@@ -123,8 +123,10 @@ def test_postgres_tenants_get_their_own_tables(
     try:
         slug = fresh_slug("city")
         stores.runtime.create_tenant(slug, "City", "civil registry", actor="ops", at=AT)
-        assert _tables_like(pg_settings, f"t_{slug.replace('-', '_')}_%") == [
-            f"t_{slug.replace('-', '_')}_events"
+        prefix = f"t_{slug.replace('-', '_')}"
+        assert _tables_like(pg_settings, f"{prefix}_%") == [
+            f"{prefix}_events",
+            f"{prefix}_receipts",
         ]
     finally:
         stores.close()

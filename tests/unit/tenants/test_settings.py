@@ -61,9 +61,13 @@ def test_the_postgres_env_never_enables_db_functions() -> None:
     assert not any("ENABLE_DB_FUNCTIONS" in key for key in env)
 
 
-def test_the_sqlite_env_names_the_file() -> None:
+def test_the_sqlite_env_names_the_file_and_the_recorder_that_keeps_receipts() -> None:
     env = StorageSettings().sqlite_env(Path("/tmp/x.db"))
-    assert env == {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": "/tmp/x.db"}
+    assert env == {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": "tenants.receipts:SQLiteReceiptRecorder",
+        "SQLITE_DBNAME": "/tmp/x.db",
+    }
 
 
 @pytest.mark.parametrize(
