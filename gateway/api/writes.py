@@ -3,11 +3,11 @@
 ``Idempotency-Key``: the first request with a key runs and its answer is kept (24 h); a retry
 with the same key and the same body gets that answer again without running anything; the same
 key with another body is refused (422); a retry while the first still runs gets 409. The
-command id follows from the key, and the command keeps a receipt under it in the same
-transaction as its events (``tenants.receipts``). So when the first request stored its events
-but its answer was lost (the process died, the database failed in between), a retry after the
-pending timeout finds the receipt and answers what the first request would have answered,
-without running the command again; and a command id can never be stored twice.
+command id follows from the key and the body, and the command keeps a receipt under it in the
+same transaction as its events (``tenants.receipts``). So when the first request stored its
+events but its answer was lost (the process died, the database failed in between), a retry
+after the pending timeout finds the receipt and answers what the first request would have
+answered, without running the command again; and a command id can never be stored twice.
 ``If-Match: "<version>"`` makes a call task refuse to act on a call that changed meanwhile (412).
 
 The write routes are coroutines that call :func:`run` directly, so a command runs on the
@@ -180,10 +180,9 @@ def once(
     if idempotency_key is None:
         return execute(uuid4(), False)
     store = runtime.idempotency
+    fingerprint = _fingerprint(request, body)
     try:
-        reservation = store.reserve(
-            scope, idempotency_key, _fingerprint(request, body), runtime.clock()
-        )
+        reservation = store.reserve(scope, idempotency_key, fingerprint, runtime.clock())
     except ValueError as error:
         raise Problem(422, "bad-idempotency-key", str(error)) from None
     if reservation.kind == "replay":
@@ -202,7 +201,9 @@ def once(
             "a request with this Idempotency-Key is still running; retry shortly",
             headers={"Retry-After": "1"},
         )
-    command_id = uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}")
+    # With the body in it, a key reused for another request after it expired names another
+    # command, and so cannot recall the receipt of the first.
+    command_id = uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}/{idempotency_key}/{fingerprint}")
     try:
         answer = _run_or_recall(command_id, reservation.resumed, execute, recall)
     except BaseException:

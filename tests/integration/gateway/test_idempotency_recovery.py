@@ -252,6 +252,22 @@ def test_a_retried_tenant_creation_whose_answer_was_lost_gets_that_answer(
     assert retried.headers["Location"] == f"/t/{body['slug']}/organization"
 
 
+def test_a_key_reused_for_another_request_after_it_expired_runs_that_request(
+    api: TestClient, seed_tenant: Seed, clock: Clock
+) -> None:
+    tenant = seed_tenant()
+    headers = {**tenant.as_role("operator"), **KEY}
+    first = api.post(calls_url(tenant), headers=headers, json=incident(tenant, summary="Fax"))
+    clock.now += timedelta(hours=24, seconds=1)
+
+    second = api.post(calls_url(tenant), headers=headers, json=incident(tenant, summary="Scanner"))
+
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.json()["id"] != first.json()["id"]
+    assert incidents_titled(api, tenant.slug, "Scanner") == 1
+
+
 def test_without_a_key_two_identical_submits_are_two_incidents(
     api: TestClient, seed_tenant: Seed
 ) -> None:
