@@ -42,6 +42,8 @@ _CREATE_TABLE = (
     " reserved_at_us BIGINT NOT NULL, status INTEGER, headers TEXT, body {blob},"
     " PRIMARY KEY (scope, key))"
 )
+# What the purge reads; without it every purge would scan the whole table.
+_CREATE_INDEX = "CREATE INDEX IF NOT EXISTS idempotency_keys_reserved ON {table} (reserved_at_us)"
 _INSERT = (
     "INSERT INTO {table} (scope, key, fingerprint, token, reserved_at_us)"
     " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (scope, key) DO NOTHING"
@@ -200,11 +202,15 @@ class _Postgres:
         env = {**os.environ, **settings.postgres_env()}
         self._datastore: PostgresDatastore = SharedPoolFactory(env).datastore
         self._table = f'"{settings.schema}".idempotency_keys'
-        statement = _CREATE_TABLE.format(table=self._table, blob="BYTEA")
+        statements = (
+            _CREATE_TABLE.format(table=self._table, blob="BYTEA"),
+            _CREATE_INDEX.format(table=self._table),
+        )
         for attempt in range(1, _DDL_ATTEMPTS + 1):
             try:
                 with self._datastore.transaction(commit=True) as cursor:
-                    cursor.execute(statement)
+                    for statement in statements:
+                        cursor.execute(statement)
                 break
             except (IntegrityError, InternalError, ProgrammingError):
                 # Concurrent CREATE TABLE IF NOT EXISTS can still fail the loser; retry.
@@ -242,6 +248,7 @@ class _Sqlite:
         with self._lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute(_CREATE_TABLE.format(table="idempotency_keys", blob="BLOB"))
+            self._connection.execute(_CREATE_INDEX.format(table="idempotency_keys"))
 
     def sql(self, template: str, *, locking: bool = False) -> str:  # noqa: ARG002
         # No row locks in SQLite; BEGIN IMMEDIATE already holds the whole database.

@@ -3,10 +3,12 @@
 Built by :func:`gateway.create_app` when the app starts (never at import) and closed when it
 stops. With ``read_models_fed_by = "gateway"`` (the embedded default) the gateway feeds the
 read models itself, in a background thread woken by each write; with ``"workers"`` the relay
-and projection workers do it and the gateway only reads.
+and projection workers do it and the gateway only reads. Another thread deletes expired
+idempotency keys every ``idempotency_purge_seconds``.
 """
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -49,6 +51,7 @@ class GatewayRuntime:
         # on a fresh deployment; afterwards it only answers "how far has a read model got".
         self.positions = Projector(self.queries, all_read_models(settings.flow))
         self.idempotency = IdempotencyStore(settings.storage)
+        self.purger = _Purger(self.idempotency, clock, settings.idempotency_purge_seconds)
         self.feeder = (
             _BackgroundFeeder(InProcessDelivery(self.stores))
             if settings.read_models_fed_by == "gateway"
@@ -63,6 +66,7 @@ class GatewayRuntime:
     def close(self) -> None:
         if self.feeder is not None:
             self.feeder.stop()
+        self.purger.stop()
         self.idempotency.close()
         self.queries.close()
         self.stores.close()
@@ -119,3 +123,40 @@ class _BackgroundFeeder:
         self._wake.set()
         self._thread.join(timeout=10)
         self._delivery.close()
+
+
+class _Purger:
+    """Deletes expired idempotency keys now and then, so the table holds about a day of them.
+
+    Every gateway process runs one; the first purge waits a random part of the interval, so
+    processes started together do not purge together. A failed purge is logged and tried
+    again next time.
+    """
+
+    def __init__(self, store: IdempotencyStore, clock: Clock, interval: float) -> None:
+        self._store = store
+        self._clock = clock
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="idempotency-purge", daemon=True)
+        self._thread.start()
+
+    def purge(self) -> int:
+        """Delete the keys that expired by now; return how many."""
+        purged = self._store.purge_expired(self._clock())
+        if purged:
+            log.info("deleted %d expired idempotency keys", purged)
+        return purged
+
+    def _run(self) -> None:
+        delay = random.uniform(0, self._interval)
+        while not self._stopping.wait(delay):
+            try:
+                self.purge()
+            except Exception as error:
+                log.warning("deleting expired idempotency keys failed: %s", error)
+            delay = self._interval
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)

@@ -47,6 +47,7 @@ class GatewaySettings(BaseSettings):
     tenant_rate_limit: str = "1200/minute"
     client_rate_limit: str = "600/minute"
     freshness_wait_seconds: float = Field(default=2.0, ge=0, le=30)
+    idempotency_purge_seconds: float = Field(default=600.0, ge=1, le=86_400)
     read_models_fed_by: Literal["gateway", "workers"] = "gateway"
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
