@@ -6,8 +6,9 @@ answers allowed / remaining / reset in constant time without timers (the ``limit
 memory storage starts a timer thread every few milliseconds, which measurably slowed every
 request). The worker processes of one ``fundament serve --workers N`` share their counters in
 shared memory (:class:`SharedLimitState`), so the limits hold for the machine. Behind a load
-balancer with M such machines a client still gets up to M times the limit, until the
-counters move to a store the machines share.
+balancer with M such machines, ``FUNDAMENT_RATE_LIMIT_STORE=database`` counts in PostgreSQL
+instead (:class:`DatabaseRateLimits`), one round trip per request; in memory, a client could
+get up to M times the limit.
 """
 
 import contextlib
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from typing import Any, Protocol
+
+from tenants.rate_counters import Cell, RateCounters
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -172,16 +175,35 @@ class _SharedTable:
         return known
 
 
+class Limiter(Protocol):
+    def check(self, tenant: str, client: str) -> Allowance: ...
+
+
 class _Table(Protocol):
     def get(self, key: str) -> float | None: ...
 
     def put(self, key: str, arrival: float, now: float) -> None: ...
 
 
-class _Limit:
-    def __init__(self, rate: str, table: _Table, kind: str) -> None:
+class _Rate:
+    """One limit ("600/minute") and what it tells a request."""
+
+    def __init__(self, rate: str) -> None:
         self.amount, self.period = parse_rate(rate)
         self.interval = self.period / self.amount
+
+    def allowance(self, after: float, now: float) -> Allowance:
+        """The answer to a request that would move its key's arrival time to ``after``."""
+        if after - now > self.period:  # one more would exceed the burst of a whole window
+            wait = after - self.period - now
+            return Allowance(False, self.amount, 0, math.ceil(wait), self.period)
+        remaining = int((self.period - (after - now)) / self.interval)
+        return Allowance(True, self.amount, remaining, math.ceil(after - now), self.period)
+
+
+class _Limit(_Rate):
+    def __init__(self, rate: str, table: _Table, kind: str) -> None:
+        super().__init__(rate)
         self._table = table
         self._kind = kind
 
@@ -190,17 +212,14 @@ class _Limit:
         return max(known if known is not None else now, now) + self.interval
 
     def has_room(self, key: str, now: float) -> bool:
-        # One more must not exceed the burst of a whole window.
-        return self._next_arrival(key, now) - now <= self.period
+        return self.allowance(self._next_arrival(key, now), now).allowed
 
     def take(self, key: str, now: float) -> Allowance:
         after = self._next_arrival(key, now)
-        if after - now > self.period:
-            wait = after - self.period - now
-            return Allowance(False, self.amount, 0, math.ceil(wait), self.period)
-        self._table.put(self._kind + key, after, now)
-        remaining = int((self.period - (after - now)) / self.interval)
-        return Allowance(True, self.amount, remaining, math.ceil(after - now), self.period)
+        allowance = self.allowance(after, now)
+        if allowance.allowed:
+            self._table.put(self._kind + key, after, now)
+        return allowance
 
 
 class RateLimits:
@@ -232,4 +251,31 @@ class RateLimits:
             if not tenant_state.allowed:
                 return tenant_state
             client_state = self._client.take(key, now)
+        return min(tenant_state, client_state, key=lambda a: a.remaining)
+
+
+class DatabaseRateLimits:
+    """The same limits, counted in the database, so gateways on several machines share them.
+
+    One round trip per request (``tenants.rate_counters``), in the database's time.
+    """
+
+    def __init__(self, per_tenant: str, per_client: str, counters: RateCounters) -> None:
+        self._tenant = _Rate(per_tenant)
+        self._client = _Rate(per_client)
+        self._counters = counters
+
+    def check(self, tenant: str, client: str) -> Allowance:
+        """As :meth:`RateLimits.check`: the client's room first, then the tenant's."""
+        rates = (self._client, self._tenant)
+        # Slugs never hold a "/"; the client's repr escapes anything PostgreSQL text cannot.
+        cells = [
+            Cell(f"client/{tenant}/{client!r}", self._client.interval, self._client.period),
+            Cell(f"tenant/{tenant}", self._tenant.interval, self._tenant.period),
+        ]
+        taken = self._counters.take(cells)
+        if taken.refused is not None:
+            return rates[taken.refused].allowance(taken.arrivals[taken.refused], taken.now)
+        client_state = self._client.allowance(taken.arrivals[0], taken.now)
+        tenant_state = self._tenant.allowance(taken.arrivals[1], taken.now)
         return min(tenant_state, client_state, key=lambda a: a.remaining)

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gateway.api.limits import RateLimits, SharedLimitState
+from gateway.api.limits import DatabaseRateLimits, Limiter, RateLimits, SharedLimitState
 from gateway.api.settings import GatewaySettings
 from gateway.api.tokens import TokenVerifier
 from projections.embedded import InProcessDelivery
@@ -21,6 +21,7 @@ from projections.projector import Projector
 from projections.read_models.registry import all_read_models
 from projections.storage import ReadStore, open_query_store
 from tenants.idempotency import IdempotencyStore
+from tenants.rate_counters import RateCounters
 from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 
@@ -42,8 +43,17 @@ class GatewayRuntime:
         self.settings = settings
         self.clock = clock
         self.verifier = TokenVerifier(settings)
-        self.limits = RateLimits(
-            settings.tenant_rate_limit, settings.client_rate_limit, shared=shared_limits
+        self.counters = (
+            RateCounters(settings.storage) if settings.rate_limit_store == "database" else None
+        )
+        self.limits: Limiter = (
+            DatabaseRateLimits(
+                settings.tenant_rate_limit, settings.client_rate_limit, self.counters
+            )
+            if self.counters is not None
+            else RateLimits(
+                settings.tenant_rate_limit, settings.client_rate_limit, shared=shared_limits
+            )
         )
         self.stores = TenantStores.open(settings.storage, ServiceDesk)
         self.queries: ReadStore = open_query_store(settings.storage, settings.flow.read_schema)
@@ -51,12 +61,18 @@ class GatewayRuntime:
         # on a fresh deployment; afterwards it only answers "how far has a read model got".
         self.positions = Projector(self.queries, all_read_models(settings.flow))
         self.idempotency = IdempotencyStore(settings.storage)
-        self.purger = _Purger(self.idempotency, clock, settings.idempotency_purge_seconds)
+        self.purger = _Purger(self._purges(), settings.idempotency_purge_seconds)
         self.feeder = (
             _BackgroundFeeder(InProcessDelivery(self.stores))
             if settings.read_models_fed_by == "gateway"
             else None
         )
+
+    def _purges(self) -> dict[str, Callable[[], int]]:
+        jobs = {"idempotency keys": lambda: self.idempotency.purge_expired(self.clock())}
+        if self.counters is not None:
+            jobs["rate counters"] = self.counters.purge_expired
+        return jobs
 
     def written(self, tenant: str) -> None:
         """A command stored events in ``tenant``: let the read models catch up."""
@@ -126,35 +142,38 @@ class _BackgroundFeeder:
 
 
 class _Purger:
-    """Deletes expired idempotency keys now and then, so the table holds about a day of them.
+    """Deletes what has expired now and then: idempotency keys (so the table holds about a
+    day of them) and, when they are in the database, rate counters.
 
-    Every gateway process runs one; the first purge waits a random part of the interval, so
-    processes started together do not purge together. A failed purge is logged and tried
+    Every gateway process runs one; the first round waits a random part of the interval,
+    so processes started together do not purge together. A failed purge is logged and tried
     again next time.
     """
 
-    def __init__(self, store: IdempotencyStore, clock: Clock, interval: float) -> None:
-        self._store = store
-        self._clock = clock
+    def __init__(self, jobs: dict[str, Callable[[], int]], interval: float) -> None:
+        self._jobs = jobs
         self._interval = interval
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="idempotency-purge", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="purge", daemon=True)
         self._thread.start()
 
-    def purge(self) -> int:
-        """Delete the keys that expired by now; return how many."""
-        purged = self._store.purge_expired(self._clock())
-        if purged:
-            log.info("deleted %d expired idempotency keys", purged)
-        return purged
+    def purge(self) -> dict[str, int]:
+        """Run every purge now; return how many rows each deleted."""
+        deleted = {}
+        for what, purge in self._jobs.items():
+            try:
+                deleted[what] = purge()
+            except Exception as error:
+                log.warning("deleting expired %s failed: %s", what, error)
+                continue
+            if deleted[what]:
+                log.info("deleted %d expired %s", deleted[what], what)
+        return deleted
 
     def _run(self) -> None:
         delay = random.uniform(0, self._interval)
         while not self._stopping.wait(delay):
-            try:
-                self.purge()
-            except Exception as error:
-                log.warning("deleting expired idempotency keys failed: %s", error)
+            self.purge()
             delay = self._interval
 
     def stop(self) -> None:

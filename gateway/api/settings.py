@@ -46,6 +46,9 @@ class GatewaySettings(BaseSettings):
     default_page_size: int = Field(default=25, ge=1, le=500)
     tenant_rate_limit: str = "1200/minute"
     client_rate_limit: str = "600/minute"
+    # "memory": each machine counts for itself (its workers together); "database": every
+    # gateway sharing the PostgreSQL database counts together, one round trip per request.
+    rate_limit_store: Literal["memory", "database"] = "memory"
     freshness_wait_seconds: float = Field(default=2.0, ge=0, le=30)
     idempotency_purge_seconds: float = Field(default=600.0, ge=1, le=86_400)
     read_models_fed_by: Literal["gateway", "workers"] = "gateway"
@@ -58,6 +61,8 @@ class GatewaySettings(BaseSettings):
     def _refuse_development_defaults_outside_development(self) -> "GatewaySettings":
         if self.default_page_size > self.max_page_size:
             raise ValueError("FUNDAMENT_DEFAULT_PAGE_SIZE must not exceed FUNDAMENT_MAX_PAGE_SIZE")
+        if self.rate_limit_store == "database" and self.storage.backend != "postgres":
+            raise ValueError("FUNDAMENT_RATE_LIMIT_STORE=database needs FUNDAMENT_STORE=postgres")
         if self.environment == "development":
             return self
         problems = []

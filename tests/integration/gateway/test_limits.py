@@ -1,6 +1,6 @@
 """Rate limits per client and per tenant: RateLimit-* headers on every answer, and a 429
-problem with Retry-After once a limit is used up. The limits live in the process, not the
-store, so SQLite alone shows them."""
+problem with Retry-After once a limit is used up. Counted in memory (shown on SQLite) or in
+the database every gateway machine shares (PostgreSQL), with the same answers."""
 
 from collections.abc import Callable
 
@@ -14,15 +14,26 @@ from tests.integration.gateway.conftest import SeededTenant, TokenFactory, beare
 Seed = Callable[[], SeededTenant]
 
 
-@pytest.fixture
-def settings(sqlite_settings: StorageSettings) -> StorageSettings:
-    return sqlite_settings
+@pytest.fixture(params=["memory", pytest.param("database", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> str:
+    """Where the limits count: this process's memory, or the shared PostgreSQL database."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture
-def gateway_config(settings: StorageSettings, request: pytest.FixtureRequest) -> GatewaySettings:
+def settings(store: str, request: pytest.FixtureRequest) -> StorageSettings:
+    fixture = "pg_settings" if store == "database" else "sqlite_settings"
+    value: StorageSettings = request.getfixturevalue(fixture)
+    return value
+
+
+@pytest.fixture
+def gateway_config(
+    settings: StorageSettings, store: str, request: pytest.FixtureRequest
+) -> GatewaySettings:
     limits = getattr(request, "param", {"client_rate_limit": "5/minute"})
-    return gateway_settings(settings, **limits)
+    return gateway_settings(settings, rate_limit_store=store, **limits)
 
 
 def test_a_client_gets_its_limit_then_a_429_with_retry_after(
