@@ -84,9 +84,12 @@ def _children(parent: int) -> list[int]:
     return pids
 
 
-def gateway_settings(storage: StorageSettings, read_schema: str) -> GatewaySettings:
+def gateway_settings(
+    storage: StorageSettings, read_schema: str, rate_limit_store: str = "memory"
+) -> GatewaySettings:
     """The settings the gateway process runs with (the benchmark signs its tokens with them)."""
     return GatewaySettings(
+        rate_limit_store=rate_limit_store,
         environment="development",
         storage=storage,
         flow=FlowSettings(read_schema=read_schema),
@@ -120,6 +123,7 @@ def _environment(settings: GatewaySettings) -> dict[str, str]:
         "FUNDAMENT_READ_MODELS_FED_BY": settings.read_models_fed_by,
         "FUNDAMENT_TENANT_RATE_LIMIT": settings.tenant_rate_limit,
         "FUNDAMENT_CLIENT_RATE_LIMIT": settings.client_rate_limit,
+        "FUNDAMENT_RATE_LIMIT_STORE": settings.rate_limit_store,
     }
 
 

@@ -73,6 +73,7 @@ class Plan:
     read_seconds: float
     client: str
     gateway_workers: int
+    rate_limit_store: str
 
 
 def parse_plan() -> Plan:
@@ -89,6 +90,12 @@ def parse_plan() -> Plan:
         "--client", choices=("raw", "httpx"), default="raw", help="the HTTP client (raw)"
     )
     parser.add_argument("--skip-reads", action="store_true", help="no read benchmark")
+    parser.add_argument(
+        "--rate-limit-store",
+        choices=("memory", "database"),
+        default="memory",
+        help="where the gateway counts its rate limits (memory)",
+    )
     parser.add_argument(
         "--gateway-workers",
         type=int,
@@ -109,6 +116,7 @@ def parse_plan() -> Plan:
         read_seconds=5.0 if quick else 10.0,
         client=args.client,
         gateway_workers=args.gateway_workers,
+        rate_limit_store=args.rate_limit_store,
     )
 
 
@@ -262,7 +270,7 @@ def run(plan: Plan, data_dir: Path) -> list[str]:
         max_overflow=2,
         application_name="fundament-bench-http",
     )
-    settings = gateway_settings(storage, READ_SCHEMA)
+    settings = gateway_settings(storage, READ_SCHEMA, plan.rate_limit_store)
     recreate_database(storage)
     stores = TenantStores.open(storage, ServiceDesk)
     try:
@@ -289,12 +297,13 @@ def setting_notes(plan: Plan) -> list[str]:
         " with uvloop and httptools in each worker; commands on the event loop, reads in its"
         " thread pool); read_models_fed_by=workers, so the gateway does not project (in"
         " production the relay and projection workers do); rate limits set to 10,000,000/minute"
-        f" (still counted per request). Client: {plan.client} (asyncio) in the benchmark"
-        " process, one keep-alive connection per tenant (50), one development JWT (ES256) per"
-        f" tenant, a workflow coordinator; {plan.concurrency} commands in flight. Direct: the"
-        " same commands through `TenantStores.runtime.app(slug).execute` in"
-        f" {plan.concurrency} threads of the benchmark process. Both sides: PostgreSQL pool of"
-        f" {plan.concurrency} + 2 per process.",
+        f" (still counted per request, in {plan.rate_limit_store}). Client: {plan.client}"
+        " (asyncio) in the benchmark process, one keep-alive connection per tenant (50), one"
+        " development JWT (ES256) per tenant, a workflow coordinator;"
+        f" {plan.concurrency} commands in flight. Direct: the same commands through"
+        f" `TenantStores.runtime.app(slug).execute` in {plan.concurrency} threads of the"
+        f" benchmark process. Both sides: PostgreSQL pool of {plan.concurrency} + 2 per"
+        " process.",
         f"Machine: {os.cpu_count()} CPUs shared by client, gateway and PostgreSQL; load average"
         f" at the end {load}.",
     ]
