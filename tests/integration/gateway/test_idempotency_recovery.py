@@ -3,6 +3,7 @@ the pending timeout gets that request's answer, and nothing is stored twice, on 
 A first request that died before storing anything is run afresh by the retry."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -137,26 +138,42 @@ def test_a_retried_submit_whose_answer_was_lost_gets_that_answer(
     assert incidents_titled(api, tenant.slug, "Site link down") == 1
 
 
+@dataclass(frozen=True)
+class LostTask:
+    """A monitoring event logged with a key whose answer was lost; the call's version now."""
+
+    url: str
+    headers: dict[str, str]
+    body: dict[str, str]
+    request: UUID
+    version: int
+
+
+def log_and_lose_the_answer(api: TestClient, tenant: SeededTenant, observation: str) -> LostTask:
+    request = request_being_executed(api, tenant)
+    url = f"{calls_url(tenant)}/{request}/monitoring-events"
+    headers = {**tenant.as_role("operator"), **KEY}
+    body = {"observation": observation, "signal": "information"}
+    lose_the_next_answer(api)
+    lost = api.post(url, headers=headers, json=body)
+    assert lost.status_code == 500
+    version = _runtime(api).stores.runtime.app(tenant.slug).call(request).version
+    return LostTask(url, headers, body, request, version)
+
+
 def test_a_retried_task_whose_answer_was_lost_is_not_done_twice(
     api: TestClient, seed_tenant: Seed, clock: Clock
 ) -> None:
     tenant = seed_tenant()
-    request = request_being_executed(api, tenant)
-    url = f"{calls_url(tenant)}/{request}/monitoring-events"
-    headers = {**tenant.as_role("operator"), **KEY}
-    body = {"observation": "disk at 91 %", "signal": "information"}
-    lose_the_next_answer(api)
-
-    lost = api.post(url, headers=headers, json=body)
-    version = _runtime(api).stores.runtime.app(tenant.slug).call(request).version
+    lost = log_and_lose_the_answer(api, tenant, "disk at 91 %")
     clock.past_the_pending_timeout()
-    retried = api.post(url, headers=headers, json=body)
 
-    assert lost.status_code == 500
+    retried = api.post(lost.url, headers=lost.headers, json=lost.body)
+
     assert retried.status_code == 200, retried.text
-    assert retried.json()["version"] == version
-    assert retried.headers["ETag"] == f'"{version}"'
-    assert _runtime(api).stores.runtime.app(tenant.slug).call(request).version == version
+    assert retried.json()["version"] == lost.version
+    assert retried.headers["ETag"] == f'"{lost.version}"'
+    assert _runtime(api).stores.runtime.app(tenant.slug).call(lost.request).version == lost.version
 
 
 def test_a_retried_accept_whose_answer_was_lost_gets_that_answer_not_a_refusal(
@@ -184,13 +201,7 @@ def test_a_retry_that_races_the_first_request_to_the_store_gets_its_answer(
     api: TestClient, seed_tenant: Seed, clock: Clock
 ) -> None:
     tenant = seed_tenant()
-    request = request_being_executed(api, tenant)
-    url = f"{calls_url(tenant)}/{request}/monitoring-events"
-    headers = {**tenant.as_role("operator"), **KEY}
-    body = {"observation": "fan noise", "signal": "information"}
-    lose_the_next_answer(api)
-    lost = api.post(url, headers=headers, json=body)
-    version = _runtime(api).stores.runtime.app(tenant.slug).call(request).version
+    lost = log_and_lose_the_answer(api, tenant, "fan noise")
     # The retry looks before the first request has committed, then runs into its commit.
     app = _runtime(api).stores.runtime.app(tenant.slug)
     receipt, looks = app.receipt, []
@@ -202,13 +213,12 @@ def test_a_retry_that_races_the_first_request_to_the_store_gets_its_answer(
     app.receipt = first_look_too_early
     clock.past_the_pending_timeout()
 
-    retried = api.post(url, headers=headers, json=body)
+    retried = api.post(lost.url, headers=lost.headers, json=lost.body)
 
-    assert lost.status_code == 500
     assert retried.status_code == 200, retried.text
     assert retried.headers["Idempotent-Replayed"] == "true"
-    assert retried.json()["version"] == version
-    assert app.call(request).version == version
+    assert retried.json()["version"] == lost.version
+    assert app.call(lost.request).version == lost.version
     assert len(looks) == 2  # before running, and after colliding with the stored command
 
 
