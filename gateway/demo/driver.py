@@ -106,8 +106,8 @@ def close_evaluated(desk: Desk, call_id: UUID, evaluation: Evaluation | None = N
     desk.run(CloseCall(call_id=call_id))
 
 
-def drive_operate(desk: Desk, request_id: UUID, category: str, work: str) -> None:
-    """OPERATE(1-6): the whole service request, from acceptance to closure."""
+def plan_operate(desk: Desk, request_id: UUID, category: str, work: str) -> None:
+    """OPERATE(1-3): accept, classify, plan the work; the activities are then under way."""
     intake(desk, request_id, category)
     desk.run(
         PlanActivities(
@@ -117,6 +117,11 @@ def drive_operate(desk: Desk, request_id: UUID, category: str, work: str) -> Non
             activities=[work],
         )
     )
+
+
+def drive_operate(desk: Desk, request_id: UUID, category: str, work: str) -> None:
+    """OPERATE(1-6): the whole service request, from acceptance to closure."""
+    plan_operate(desk, request_id, category, work)
     desk.run(ExecuteActivities(call_id=request_id, result=f"{work}: done as planned"))
     review_and_close(desk, request_id)
 

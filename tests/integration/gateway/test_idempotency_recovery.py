@@ -11,12 +11,10 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.calls import CalendarSection
-from domain.commands import PlanActivities
 from domain.patterns import CallType
 from gateway import create_app
 from gateway.api.settings import GatewaySettings
-from gateway.demo.driver import Desk, intake, submit
+from gateway.demo.driver import Desk, plan_operate, submit
 from tests.integration.gateway.conftest import SeededTenant, TokenFactory, bearer
 from tests.integration.gateway.test_writes import Seed, calls_url, incident, log_head
 
@@ -90,23 +88,11 @@ def request_being_executed(api: TestClient, tenant: SeededTenant) -> UUID:
     logged: a task whose rerun the domain would not refuse."""
     app = _runtime(api).stores.runtime.app(tenant.slug)
     desk = Desk(app, datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    service = [UUID(tenant.service_id)]
     request = submit(
-        desk,
-        CallType.SERVICE_REQUEST,
-        "New laptop",
-        "key-user",
-        tenant.customer,
-        [UUID(tenant.service_id)],
+        desk, CallType.SERVICE_REQUEST, "New laptop", "key-user", tenant.customer, service
     )
-    intake(desk, request, "hardware")
-    desk.run(
-        PlanActivities(
-            call_id=request,
-            section=CalendarSection.DYNAMIC,
-            planned_for=desk.now + timedelta(hours=1),
-            activities=["hand it over"],
-        )
-    )
+    plan_operate(desk, request, "hardware", "hand it over")
     return request
 
 

@@ -1,24 +1,22 @@
 """Command receipts on both backends: kept with the events, all or nothing, once per command."""
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from domain.calls import CalendarSection, MonitoringSignal, RecoveryRoute
+from domain.calls import MonitoringSignal, RecoveryRoute
 from domain.commands import (
     AnalyzeIncident,
     ForkCall,
     LogMonitoringEvent,
-    PlanActivities,
     PrepareRecovery,
 )
 from domain.patterns import CallType, Process
 from domain.shared import CommandContext
 from gateway.demo.deployment import DemoTenant
-from gateway.demo.driver import Desk, intake, submit
+from gateway.demo.driver import Desk, intake, plan_operate, submit
 from gateway.demo.scenario import agree_first_service, service_id
 from tenants.apps import open_application
 from tenants.errors import ConcurrencyConflictError
@@ -36,16 +34,7 @@ def _request_being_executed(desk: Desk, tenant: DemoTenant) -> UUID:
     request = submit(
         desk, CallType.SERVICE_REQUEST, "New laptop", "key-user", tenant.customer, [sid]
     )
-    intake(desk, request, "hardware")
-    planned_for = desk.now + timedelta(hours=1)
-    desk.run(
-        PlanActivities(
-            call_id=request,
-            section=CalendarSection.DYNAMIC,
-            planned_for=planned_for,
-            activities=["hand it over"],
-        )
-    )
+    plan_operate(desk, request, "hardware", "hand it over")
     return request
 
 
