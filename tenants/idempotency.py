@@ -22,15 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 from eventsourcing.postgres import PostgresDatastore
 
+from tenants.ddl import create_idempotently
 from tenants.pool import SharedPoolFactory, ensure_schema
 from tenants.settings import StorageSettings
 
 SQLITE_FILE_NAME = "idempotency.db"
 MAX_KEY_LENGTH = 255
-_DDL_ATTEMPTS = 3
 _RESERVE_ATTEMPTS = 3
 _SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -202,20 +201,13 @@ class _Postgres:
         env = {**os.environ, **settings.postgres_env()}
         self._datastore: PostgresDatastore = SharedPoolFactory(env).datastore
         self._table = f'"{settings.schema}".idempotency_keys'
-        statements = (
-            _CREATE_TABLE.format(table=self._table, blob="BYTEA"),
-            _CREATE_INDEX.format(table=self._table),
+        create_idempotently(
+            self._datastore,
+            (
+                _CREATE_TABLE.format(table=self._table, blob="BYTEA"),
+                _CREATE_INDEX.format(table=self._table),
+            ),
         )
-        for attempt in range(1, _DDL_ATTEMPTS + 1):
-            try:
-                with self._datastore.transaction(commit=True) as cursor:
-                    for statement in statements:
-                        cursor.execute(statement)
-                break
-            except (IntegrityError, InternalError, ProgrammingError):
-                # Concurrent CREATE TABLE IF NOT EXISTS can still fail the loser; retry.
-                if attempt == _DDL_ATTEMPTS:
-                    raise
 
     def sql(self, template: str, *, locking: bool = False) -> str:
         return template.format(table=self._table) + (" FOR UPDATE" if locking else "")

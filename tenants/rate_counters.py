@@ -13,14 +13,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
+from tenants.ddl import create_idempotently
 from tenants.pool import SharedPoolFactory, ensure_schema
 from tenants.settings import StorageSettings
 
-_DDL_ATTEMPTS = 3
 # Unlogged: no write-ahead log and no flush per request. A crash of the database empties it,
 # which only gives every client a fresh allowance.
 _CREATE_TABLE = (
@@ -112,18 +111,10 @@ class RateCounters:
             return int(cursor.rowcount)
 
     def _create(self) -> None:
-        statements = (
-            _CREATE_TABLE.format(table=self._table),
-            _CREATE_FUNCTION.format(table=self._table, function=self._function),
+        create_idempotently(
+            self._datastore,
+            (
+                _CREATE_TABLE.format(table=self._table),
+                _CREATE_FUNCTION.format(table=self._table, function=self._function),
+            ),
         )
-        for attempt in range(1, _DDL_ATTEMPTS + 1):
-            try:
-                with self._datastore.transaction(commit=True) as cursor:
-                    for statement in statements:
-                        cursor.execute(statement)
-                return
-            except (IntegrityError, InternalError, ProgrammingError):
-                # Concurrent CREATE OR REPLACE can fail the loser ("tuple concurrently
-                # updated"); the statements are idempotent, so trying again succeeds.
-                if attempt == _DDL_ATTEMPTS:
-                    raise

@@ -6,23 +6,21 @@ the connection dropped after the commit). The gateway derives the command id fro
 asks the command to keep a receipt. Because the receipt commits or rolls back with the events,
 finding it proves the command was stored, and it holds what the answer is made from. Its
 primary key also turns a second run of the same command into a conflict, so a retry can never
-store the command's events twice, not even for a task that may be repeated, like adding links.
+store the command's events twice, not even for a task that may be repeated, like logging a
+monitoring event.
 
 Receipts are kept only for commands that ask for one. Tables of tenants made before receipts
 existed get theirs on first use.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-
-_DDL_ATTEMPTS = 3
-TStatement = TypeVar("TStatement")
 
 
 @dataclass(frozen=True)
@@ -80,17 +78,6 @@ POSTGRES_SELECT_RECEIPT = (
     "SELECT aggregate_id, version, notification_id, touched_ids"
     " FROM {schema}.{receipts} WHERE command_id = $1"
 )
-
-
-def ensure_table(create: Callable[[TStatement], None], statement: TStatement) -> None:
-    """Run ``create(statement)``, retrying the race two processes creating one table can lose."""
-    for attempt in range(1, _DDL_ATTEMPTS + 1):
-        try:
-            create(statement)
-            return
-        except (IntegrityError, InternalError, ProgrammingError):
-            if attempt == _DDL_ATTEMPTS:
-                raise
 
 
 class SQLiteReceiptRecorder(SQLiteApplicationRecorder):

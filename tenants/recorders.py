@@ -33,6 +33,7 @@ from psycopg.errors import LockNotAvailable
 from psycopg.rows import TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from tenants.ddl import create_idempotently
 from tenants.errors import TableLockTimeoutError
 from tenants.receipts import (
     POSTGRES_CREATE_RECEIPTS,
@@ -40,7 +41,6 @@ from tenants.receipts import (
     POSTGRES_SELECT_RECEIPT,
     CommandResult,
     Receipt,
-    ensure_table,
     receipts_table_name,
 )
 
@@ -193,15 +193,9 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
 
     def _ensure_receipts(self) -> None:
         # Tenants made before receipts existed open without DDL: create their table here.
-        if self._receipts_ready:
-            return
-
-        def create(statement: Composed) -> None:
-            with self.datastore.transaction(commit=True) as cursor:
-                cursor.execute(statement)
-
-        ensure_table(create, self._create_receipts)
-        self._receipts_ready = True
+        if not self._receipts_ready:
+            create_idempotently(self.datastore, (self._create_receipts,))
+            self._receipts_ready = True
 
     def select_notifications(
         self,
