@@ -4,7 +4,7 @@ Built by :func:`gateway.create_app` when the app starts (never at import) and cl
 stops. With ``read_models_fed_by = "gateway"`` (the embedded default) the gateway feeds the
 read models itself, in a background thread woken by each write; with ``"workers"`` the relay
 and projection workers do it and the gateway only reads. Another thread deletes expired
-idempotency keys every ``idempotency_purge_seconds``.
+idempotency keys, and rate counters kept in the database, every ``idempotency_purge_seconds``.
 """
 
 import logging
