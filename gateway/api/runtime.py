@@ -155,7 +155,8 @@ class _Purger:
         self._interval = interval
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="purge", daemon=True)
-        self._thread.start()
+        if interval > 0:  # 0: purging is left to the operator
+            self._thread.start()
 
     def purge(self) -> dict[str, int]:
         """Run every purge now; return how many rows each deleted."""
@@ -178,4 +179,5 @@ class _Purger:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)

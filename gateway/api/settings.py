@@ -50,7 +50,8 @@ class GatewaySettings(BaseSettings):
     # gateway sharing the PostgreSQL database counts together, one round trip per request.
     rate_limit_store: Literal["memory", "database"] = "memory"
     freshness_wait_seconds: float = Field(default=2.0, ge=0, le=30)
-    idempotency_purge_seconds: float = Field(default=600.0, ge=1, le=86_400)
+    # 0: no purging in the background (then purge some other way, e.g. from a scheduled job).
+    idempotency_purge_seconds: float = Field(default=600.0, ge=0, le=86_400)
     read_models_fed_by: Literal["gateway", "workers"] = "gateway"
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None

@@ -31,6 +31,9 @@ def gateway_settings(storage: StorageSettings, **overrides: Any) -> GatewaySetti
         "tenant_rate_limit": "100000/minute",
         "client_rate_limit": "100000/minute",
         "freshness_wait_seconds": 5.0,
+        # Tests share the key table; a purge by the real clock would delete the keys of
+        # tests that run on a fixed business date.
+        "idempotency_purge_seconds": 0,
         **overrides,
     }
     return GatewaySettings(**values)
