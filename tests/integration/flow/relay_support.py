@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import uuid4
 
-import psycopg
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from psycopg import sql
@@ -22,6 +21,7 @@ from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
 from tests.integration.service_desk.conftest import START
+from tests.support.postgres import connect
 
 PARTITIONS = 3
 
@@ -66,26 +66,16 @@ def relay_world(pg_settings: StorageSettings, bootstrap: str) -> Iterator[RelayW
     # Each world's schema has its own shared pool; left open, a session of these tests
     # would hold more server connections than PostgreSQL allows.
     close_shared_datastores_of_schema(world.settings.schema)
-    with _connect(world.settings) as connection:
+    with connect(world.settings) as connection:
         for schema in (world.settings.schema, world.flow.read_schema):
             connection.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
             )
 
 
-def _connect(settings: StorageSettings) -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        dbname=settings.dbname,
-        user=settings.user,
-        autocommit=True,
-    )
-
-
 def stored_positions(world: RelayWorld) -> dict[str, int]:
     """What the relay recorded in PostgreSQL (read independently of any relay)."""
-    with _connect(world.settings) as connection:
+    with connect(world.settings) as connection:
         exists = connection.execute(
             "SELECT to_regclass(%s)", (f"{world.flow.read_schema}.relay_positions",)
         ).fetchone()

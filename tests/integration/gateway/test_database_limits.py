@@ -6,7 +6,6 @@ import time
 from multiprocessing.connection import Connection
 from uuid import uuid4
 
-import psycopg
 import pytest
 from pydantic import ValidationError
 
@@ -15,6 +14,7 @@ from gateway.api.settings import GatewaySettings
 from tenants.pool import close_shared_datastores
 from tenants.rate_counters import Cell, RateCounters
 from tenants.settings import StorageSettings
+from tests.support.postgres import connect
 
 pytestmark = pytest.mark.postgres
 SPAWN = multiprocessing.get_context("spawn")
@@ -77,9 +77,7 @@ def test_counters_whose_time_has_passed_are_purged(pg_settings: StorageSettings)
 
 
 def _stored(settings: StorageSettings, key: str) -> int:
-    with psycopg.connect(
-        host=settings.host, port=settings.port, dbname=settings.dbname, user=settings.user
-    ) as connection:
+    with connect(settings) as connection:
         query = f'SELECT count(*) FROM "{settings.schema}".rate_counters WHERE key = %s'
         row = connection.execute(query, (key,)).fetchone()
     return int(row[0]) if row else 0

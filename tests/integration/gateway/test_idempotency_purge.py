@@ -7,16 +7,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
-import psycopg
 import pytest
 
 from gateway.api.runtime import GatewayRuntime, _Purger
 from tenants.idempotency import SQLITE_FILE_NAME, IdempotencyStore, StoredResponse
 from tenants.settings import StorageSettings
 from tests.integration.gateway.conftest import gateway_settings
+from tests.support.postgres import connect
 
 OLD = datetime(2001, 1, 1, tzinfo=UTC)
 TTL = timedelta(hours=24)
@@ -32,7 +31,7 @@ def own_settings(settings: StorageSettings) -> Iterator[StorageSettings]:
         return
     schema = f"purge_{uuid4().hex[:12]}"
     yield replace(settings, schema=schema)
-    with _connect(settings) as connection:
+    with connect(settings) as connection:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
@@ -43,19 +42,9 @@ def store(own_settings: StorageSettings) -> Iterator[IdempotencyStore]:
     opened.close()
 
 
-def _connect(settings: StorageSettings) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        dbname=settings.dbname,
-        user=settings.user,
-        autocommit=True,
-    )
-
-
 def _keys_stored(settings: StorageSettings) -> set[str]:
     if settings.backend == "postgres":
-        with _connect(settings) as connection:
+        with connect(settings) as connection:
             query = f'SELECT key FROM "{settings.schema}".idempotency_keys'
             return {row[0] for row in connection.execute(query)}
     with sqlite3.connect(settings.data_dir / SQLITE_FILE_NAME) as connection:

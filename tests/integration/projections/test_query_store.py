@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-import psycopg
 import pytest
 from psycopg import sql
 from psycopg_pool import PoolClosed
@@ -37,6 +36,7 @@ from tenants.runtime import TenantStores
 from tenants.service_desk import ServiceDesk
 from tenants.settings import StorageSettings
 from tests.integration.projections.call_work import open_work
+from tests.support.postgres import connect
 
 Seeded = Callable[[], tuple[DemoTenant, Desk]]
 on_postgres = pytest.mark.parametrize(
@@ -50,20 +50,10 @@ def schema(settings: StorageSettings) -> Iterator[str]:
     name = f"rq_{uuid4().hex[:10]}"
     yield name
     if settings.backend == "postgres":
-        with _connect(settings) as connection:
+        with connect(settings) as connection:
             connection.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
             )
-
-
-def _connect(settings: StorageSettings) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        dbname=settings.dbname,
-        user=settings.user,
-        autocommit=True,
-    )
 
 
 def _projected(
@@ -190,7 +180,7 @@ def test_a_read_transaction_sees_one_snapshot(
 
 
 def _backends_alive(settings: StorageSettings, pids: set[int]) -> bool:
-    with _connect(settings) as connection:
+    with connect(settings) as connection:
         rows = connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)
         ).fetchall()

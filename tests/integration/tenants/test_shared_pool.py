@@ -16,21 +16,11 @@ from tenants.runtime import TenantStores
 from tenants.settings import StorageSettings
 from tests.conftest import postgres_test_settings
 from tests.integration.tenants.support import AT, Counter, CounterDesk
+from tests.support.postgres import connect
 
 pytestmark = pytest.mark.postgres
 
 TENANTS = 500
-
-
-def _connect(settings: StorageSettings) -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        dbname=settings.dbname,
-        user=settings.user,
-        password=settings.password,
-        autocommit=True,
-    )
 
 
 @pytest.fixture
@@ -49,7 +39,7 @@ def scale_settings(pg_settings: StorageSettings) -> Iterator[StorageSettings]:
     close_shared_datastores()
     # Not for isolation (the schema is unique): only to keep 1,200 relations per run out
     # of the test database.
-    with _connect(settings) as connection:
+    with connect(settings) as connection:
         connection.execute(
             sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(settings.schema))
         )
@@ -84,7 +74,7 @@ class _ConnectionSampler:
             thread.join()
 
     def _run(self) -> None:
-        with _connect(self._settings) as connection:
+        with connect(self._settings) as connection:
             while not self._stop.wait(0.01):
                 self.peak = max(self.peak, self.count(connection))
                 self.samples += 1
