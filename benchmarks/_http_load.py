@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import uvloop
+
 from benchmarks._http_client import Client, open_client
 from benchmarks._http_workflow import Outcome, Target, Workflow, run_direct, run_http
 
@@ -110,8 +112,12 @@ async def _http_closed(kind: str, base_url: str, work: Sequence[Share], duration
 
 
 def http_trial(kind: str, base_url: str, work: Sequence[Share], duration: float) -> Trial:
-    """Every share as a task of one asyncio loop, each tenant on its own connection."""
-    return asyncio.run(_http_closed(kind, base_url, work, duration))
+    """Every share as a task of one event loop, each tenant on its own connection.
+
+    The load generator runs on uvloop, as the gateway does: it spends about 15 µs less CPU
+    per command than on asyncio's own loop, CPU it would otherwise take from the gateway
+    and PostgreSQL on this shared machine."""
+    return uvloop.run(_http_closed(kind, base_url, work, duration))
 
 
 async def _http_open(
@@ -158,4 +164,4 @@ def open_loop_trial(
 ) -> Trial:
     """Commands due at ``rate`` per second for ``duration`` seconds, each of an idle workflow
     (a new incident when none is idle); up to ``connections`` connections per tenant."""
-    return asyncio.run(_http_open(kind, base_url, targets, rate, duration, connections))
+    return uvloop.run(_http_open(kind, base_url, targets, rate, duration, connections))

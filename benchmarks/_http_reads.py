@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from uuid import uuid4
 
+import uvloop
+
 from benchmarks._http_client import Client, open_client
 from benchmarks._http_server import ACTOR
 from benchmarks._http_workflow import Target
@@ -173,4 +175,4 @@ def read_trial(
     kind: str, base_url: str, target: Target, named: dict[str, str], readers: int, duration: float
 ) -> ReadOutcome:
     """``readers`` clients listing calls back to back, each going round every query."""
-    return asyncio.run(_read_load(kind, base_url, target, named, readers, duration))
+    return uvloop.run(_read_load(kind, base_url, target, named, readers, duration))

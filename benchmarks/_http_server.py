@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from gateway.api.roles import Role
-from gateway.api.settings import GatewaySettings
+from gateway.api.settings import GatewaySettings, RateLimitStore
 from gateway.serve import dev_token
 from projections.settings import FlowSettings
 from tenants.settings import StorageSettings
@@ -85,7 +85,7 @@ def _children(parent: int) -> list[int]:
 
 
 def gateway_settings(
-    storage: StorageSettings, read_schema: str, rate_limit_store: str = "memory"
+    storage: StorageSettings, read_schema: str, rate_limit_store: RateLimitStore = "memory"
 ) -> GatewaySettings:
     """The settings the gateway process runs with (the benchmark signs its tokens with them)."""
     return GatewaySettings(

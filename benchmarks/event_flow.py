@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from benchmarks._flow_lag import LagProbe, drive_at_rate, flow_processes
-from benchmarks._setup import connect, drop_stale_tables, ensure_database, seed_all
+from benchmarks._setup import BenchTenant, connect, drop_stale_tables, ensure_database, seed_all
 from benchmarks._workload import application_trial
 from projections.read_models.call_queue.model import CallQueueReadModel
 from projections.rebuild import rebuild_read_models
@@ -123,7 +123,7 @@ def measure_relay_and_worker(
 
 
 def measure_lag(
-    settings: StorageSettings, tenants: list, broker: LocalBroker, seconds: float
+    settings: StorageSettings, tenants: list[BenchTenant], broker: LocalBroker, seconds: float
 ) -> tuple[list[float], int, int]:
     flow = fresh_flow(broker, "lag")
     processes = flow_processes(settings, flow)
@@ -145,7 +145,7 @@ def measure_lag(
     return probe.lags, done, probe.waiting()
 
 
-def _wait_caught_up(store: PostgresReadStore, tenants: list, timeout: float) -> None:
+def _wait_caught_up(store: PostgresReadStore, tenants: list[BenchTenant], timeout: float) -> None:
     """Until the worker has projected every tenant's existing log."""
     heads = {t.slug: t.app.recorder.max_notification_id() or 0 for t in tenants}
     deadline = time.monotonic() + timeout

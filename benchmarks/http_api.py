@@ -48,7 +48,7 @@ from benchmarks._http_server import (
 )
 from benchmarks._http_workflow import Target
 from benchmarks._setup import BenchTenant, connect, seed, seed_all
-from gateway.api.settings import GatewaySettings
+from gateway.api.settings import GatewaySettings, RateLimitStore
 from projections.storage import open_read_store
 from tenants.pool import close_shared_datastores
 from tenants.runtime import TenantStores
@@ -73,7 +73,7 @@ class Plan:
     read_seconds: float
     client: str
     gateway_workers: int
-    rate_limit_store: str
+    rate_limit_store: RateLimitStore
 
 
 def parse_plan() -> Plan:
@@ -298,8 +298,8 @@ def setting_notes(plan: Plan) -> list[str]:
         " thread pool); read_models_fed_by=workers, so the gateway does not project (in"
         " production the relay and projection workers do); rate limits set to 10,000,000/minute"
         f" (still counted per request, in {plan.rate_limit_store}). Client: {plan.client}"
-        " (asyncio) in the benchmark process, one keep-alive connection per tenant (50), one"
-        " development JWT (ES256) per tenant, a workflow coordinator;"
+        " (asyncio on uvloop) in the benchmark process, one keep-alive connection per tenant"
+        " (50), one development JWT (ES256) per tenant, a workflow coordinator;"
         f" {plan.concurrency} commands in flight. Direct: the same commands through"
         f" `TenantStores.runtime.app(slug).execute` in {plan.concurrency} threads of the"
         f" benchmark process. Both sides: PostgreSQL pool of {plan.concurrency} + 2 per"

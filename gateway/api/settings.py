@@ -12,6 +12,7 @@ from tenants.settings import StorageSettings
 
 DEV_ISSUER = "https://fundament.invalid/dev"
 DEFAULT_AUDIENCE = "fundament-api"
+RateLimitStore = Literal["memory", "database"]
 
 
 def _storage() -> StorageSettings:
@@ -48,7 +49,7 @@ class GatewaySettings(BaseSettings):
     client_rate_limit: str = "600/minute"
     # "memory": each machine counts for itself (its workers together); "database": every
     # gateway sharing the PostgreSQL database counts together, one round trip per request.
-    rate_limit_store: Literal["memory", "database"] = "memory"
+    rate_limit_store: RateLimitStore = "memory"
     freshness_wait_seconds: float = Field(default=2.0, ge=0, le=30)
     # 0: no purging in the background (then purge some other way, e.g. from a scheduled job).
     idempotency_purge_seconds: float = Field(default=600.0, ge=0, le=86_400)
