@@ -8,7 +8,7 @@ from typing import Any
 from gateway.api.roles import PLATFORM_ROLES, Role
 from gateway.api.settings import GatewaySettings
 from gateway.api.tokens import issue_token, load_or_create_dev_key
-from gateway.workers import Supervisor, freeze_startup_objects, reuse_port_supported
+from gateway.workers import Supervisor, reuse_port_supported, start_heap_freezer
 
 DEMO_TENANT = "ministry-it"
 # Who holds each role in the demo tenant (the demo's own people where it has them).
@@ -94,7 +94,7 @@ def run_serve(args: argparse.Namespace) -> int:
     options["access_log"] = args.access_log
     if args.workers == 1:
         app = create_app(settings)
-        freeze_startup_objects()
+        start_heap_freezer(settings)
         uvicorn.run(app, **options)
     elif reuse_port_supported():
         return Supervisor(args.host, args.port, args.workers, options).run()

@@ -54,6 +54,10 @@ class GatewaySettings(BaseSettings):
     # 0: no purging in the background (then purge some other way, e.g. from a scheduled job).
     idempotency_purge_seconds: float = Field(default=600.0, ge=0, le=86_400)
     read_models_fed_by: Literal["gateway", "workers"] = "gateway"
+    # fundament serve's workers: freeze long-lived objects this often (0: only at start),
+    # and free the reference cycles among them this often (0: never); see gateway.heap.
+    gc_freeze_seconds: float = Field(default=10.0, ge=0, le=86_400)
+    gc_reclaim_seconds: float = Field(default=86_400.0, ge=0, le=31_536_000)
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
     storage: StorageSettings = Field(default_factory=_storage)
