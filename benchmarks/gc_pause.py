@@ -89,7 +89,7 @@ class Pauses:
 
     def row(self, name: str, commands: int, elapsed: float) -> str:
         full = self.generations.count(2)
-        top = sorted(self.seconds)[-1] if self.seconds else 0.0
+        top = max(self.seconds, default=0.0)
         return (
             f"  {name:<14} {commands:>7,} commands in {elapsed:4.0f} s: {len(self.seconds):>4}"
             f" collections, {full} full; longest {top * 1000:6.1f} ms,"
